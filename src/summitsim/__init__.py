@@ -1,0 +1,21 @@
+"""summitsim: a summit-scenario wargame simulator.
+
+>>> import summitsim
+>>> result = summitsim.run("pyongyang-2024", seed=1, params={"seoul_credibility": 0.2})
+>>> result.outcomes  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "load_scenario", "run"]
+
+
+def __getattr__(name: str) -> Any:  # lazy, so `summitsim --help` stays fast
+    if name in ("run", "load_scenario"):
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

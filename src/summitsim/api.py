@@ -1,0 +1,34 @@
+"""The Python API for notebooks, benchmarks and the other parts of summitsim."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .engine.compiled import Compiled
+from .engine.model import SummitModel
+from .engine.registry import get_compiled
+from .engine.registry import load_scenario as _load
+from .engine.result import RunResult
+from .scenario import LoadedScenario
+
+
+def load_scenario(ref: str | Path) -> LoadedScenario:
+    """Load and validate a bundled scenario (by id) or a scenario file (by path)."""
+    return _load(ref)
+
+
+def run(
+    scenario: str | Path | LoadedScenario | Compiled = "pyongyang-2024",
+    seed: int | None = 0,
+    params: Mapping[str, Any] | None = None,
+    turns: int | None = None,
+    policies: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Play one seeded run and return its result."""
+    compiled = get_compiled(scenario, dict(params or {}))
+    model = SummitModel(compiled, seed=seed, turns=turns, policies=policies, collect=False)
+    while model.running:
+        model.step()
+    return model.result()  # type: ignore[no-any-return]

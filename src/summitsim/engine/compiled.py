@@ -1,0 +1,440 @@
+"""Compile a validated scenario, with its parameter values, into flat index-based structures.
+
+Everything on the per-turn path works on these: a list of floats for the state (variables
+first, then one slot per relation), integer indices for actors and actions, and closures for
+expressions. No YAML, pydantic or file access happens after this step.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..scenario import expr as ex
+from ..scenario.schema import Effect, Interest, Scenario
+from ..scenario.validate import LoadedScenario, names_of
+
+Fn = Callable[[Any], Any]
+HOLD = -1  # the action index of "hold": do nothing this turn
+
+
+class ParamError(ValueError):
+    """A parameter override that the scenario does not allow."""
+
+
+@dataclass(frozen=True)
+class CEffect:
+    slot: int
+    dist: str  # fixed | normal | uniform | bernoulli
+    a: Fn  # delta, mean, low or p
+    b: Fn | None  # sd, high or amount
+    delay: int
+
+    def mean(self, ctx: Any) -> float:
+        if self.dist == "fixed" or self.dist == "normal":
+            return float(self.a(ctx))
+        assert self.b is not None
+        if self.dist == "uniform":
+            return 0.5 * (float(self.a(ctx)) + float(self.b(ctx)))
+        return float(self.a(ctx)) * float(self.b(ctx))
+
+    def draw(self, ctx: Any, rnd: Any) -> float:
+        if self.dist == "fixed":
+            return float(self.a(ctx))
+        assert self.b is not None
+        if self.dist == "normal":
+            return rnd.gauss(float(self.a(ctx)), max(0.0, float(self.b(ctx))))
+        if self.dist == "uniform":
+            return rnd.uniform(float(self.a(ctx)), float(self.b(ctx)))
+        return float(self.b(ctx)) if rnd.random() < float(self.a(ctx)) else 0.0
+
+
+@dataclass(frozen=True)
+class CAction:
+    """One move as one actor may take it."""
+
+    index: int
+    actor: int
+    move: str
+    name: str
+    description: str
+    when: Fn
+    cost: Fn
+    partner_cost: Fn
+    effects: tuple[CEffect, ...]
+    consent: int | None
+    max_uses: int | None
+    cooldown: int
+    escalation: float
+    tags: tuple[str, ...]
+    constant_delta: tuple[tuple[int, float], ...] | None  # expected delta, if state-free
+
+
+@dataclass(frozen=True)
+class CTerm:
+    """One interest term: f(x[slot]) scaled to the slot's range."""
+
+    slot: int
+    kind: str
+    weight: float  # already divided by the slot's range
+    ref: float  # threshold or target
+    description: str
+    private: bool
+
+    def value(self, v: float) -> float:
+        k = self.kind
+        if k == "raise":
+            return self.weight * v
+        if k == "lower":
+            return -self.weight * v
+        if k == "above":
+            return -self.weight * (self.ref - v) if v < self.ref else 0.0
+        if k == "below":
+            return -self.weight * (v - self.ref) if v > self.ref else 0.0
+        return -self.weight * abs(v - self.ref)
+
+
+@dataclass(frozen=True)
+class CActor:
+    index: int
+    id: str
+    name: str
+    terms: tuple[CTerm, ...]
+    terms_by_slot: Mapping[int, tuple[CTerm, ...]]
+    actions: tuple[int, ...]
+    beta: float
+    foresight: int
+    policy: str
+    script: Mapping[int, int]  # turn -> action index
+
+
+@dataclass(frozen=True)
+class CRedLine:
+    index: int
+    id: str
+    owner: int
+    description: str
+    trigger: Fn
+    warning: Fn | None
+    response_actions: tuple[int, ...]
+    response_effects: tuple[CEffect, ...]
+    response_description: str
+    credibility: float
+    public: bool
+    once: bool
+    trigger_actions: tuple[int, ...]  # actions named in the trigger's did()/times()
+    trigger_slots: tuple[int, ...]  # state slots the trigger reads
+
+
+@dataclass(frozen=True)
+class CInject:
+    index: int
+    id: str
+    name: str
+    at_turn: int | None
+    when: Fn | None
+    probability: Fn
+    effects: tuple[CEffect, ...]
+    once: bool
+
+
+@dataclass(frozen=True)
+class COutcome:
+    id: str
+    description: str
+    fn: Fn
+    is_bool: bool
+
+
+@dataclass
+class Compiled:
+    """A scenario bound to parameter values, ready to run many times."""
+
+    loaded: LoadedScenario
+    params: dict[str, Any]
+    slots: list[str]
+    n_vars: int
+    lo: list[float]
+    hi: list[float]
+    x0: list[float]
+    actors: list[CActor]
+    actions: list[CAction]
+    red_lines: list[CRedLine]
+    injects: list[CInject]
+    outcomes: list[COutcome]
+    turns: int
+    belief_strength: float
+    actor_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> Scenario:
+        return self.loaded.spec
+
+    def action_label(self, index: int) -> str:
+        return "hold" if index == HOLD else self.actions[index].move
+
+
+def coerce_params(spec: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults plus checked overrides. Strings (from the CLI) are converted to the right type."""
+    values = {name: p.default for name, p in spec.parameters.items()}
+    for name, raw in overrides.items():
+        if name not in spec.parameters:
+            known = ", ".join(spec.parameters) or "(none)"
+            raise ParamError(f"unknown parameter {name!r} (known: {known})")
+        values[name] = _coerce_one(name, spec.parameters[name], raw)
+    return values
+
+
+def _coerce_one(name: str, p: Any, raw: Any) -> Any:
+    kind = p.kind
+    try:
+        if kind == "bool":
+            value = _to_bool(raw)
+        elif kind == "choice":
+            value = _to_choice(raw, p.choices)
+        elif kind == "int":
+            value = int(raw) if not isinstance(raw, float) or raw.is_integer() else None
+            if value is None:
+                raise ValueError
+        else:
+            value = float(raw)
+    except (TypeError, ValueError):
+        raise ParamError(f"parameter {name!r}: {raw!r} is not a valid {kind}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamError(f"parameter {name!r}: value must be finite")
+    if p.range is not None and not p.range[0] <= value <= p.range[1]:
+        raise ParamError(f"parameter {name!r}: {value} is outside range [{p.range[0]}, {p.range[1]}]")
+    return value
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    raise ValueError
+
+
+def _to_choice(raw: Any, choices: list[Any]) -> Any:
+    for c in choices:
+        if raw == c or str(raw) == str(c):
+            return c
+    raise ValueError
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedScenario, params: dict[str, Any]):
+        spec = loaded.spec
+        self.spec = spec
+        self.names = names_of(spec)
+        self.actor_ids = list(spec.actors)
+        self.slots = list(spec.variables)
+        self.rel_slot: dict[frozenset[str], int] = {}
+        for rel in spec.relations:
+            self.rel_slot[frozenset(rel.between)] = len(self.slots)
+            self.slots.append(f"rel:{rel.between[0]}:{rel.between[1]}")
+        self.action_of: dict[tuple[str, str], int] = {}
+        for mid, move in spec.moves.items():
+            for a in move.actors:
+                self.action_of[(a, mid)] = len(self.action_of)
+        self.env = ex.CompileEnv(
+            var_index={v: i for i, v in enumerate(spec.variables)},
+            rel_index=lambda a, b: self.rel_slot[frozenset((a, b))],
+            action_index=lambda a, m: self.action_of[(a, m)],
+            params=params,
+        )
+
+    def fn(self, text: Any) -> Fn:
+        return ex.parse(text, self.names).compile(self.env)
+
+    def const(self, text: Any, what: str) -> float:
+        f = self.fn(text)
+        try:
+            return float(ex.constant_value(f))
+        except ValueError:
+            raise ParamError(f"{what} must depend only on parameters") from None
+
+    def slot_of(self, variable: str | None, relation: tuple[str, str] | None) -> int:
+        if variable is not None:
+            return self.slots.index(variable)
+        assert relation is not None
+        return self.rel_slot[frozenset(relation)]
+
+    def effect(self, e: Effect) -> CEffect:
+        slot = self.slot_of(e.variable, e.relation)
+        dist = e.dist or "fixed"
+        a_text, b_text = {
+            "fixed": (e.delta, None),
+            "normal": (e.mean, e.sd),
+            "uniform": (e.low, e.high),
+            "bernoulli": (e.p, e.amount),
+        }[dist]
+        b = self.fn(b_text) if b_text is not None else None
+        return CEffect(slot, dist, self.fn(a_text), b, e.delay)
+
+    def term(self, it: Interest, lo: list[float], hi: list[float]) -> CTerm:
+        slot = self.slot_of(it.variable, it.relation)
+        span = hi[slot] - lo[slot]
+        weight = self.const(it.weight, f"interest {it.description!r}: weight")
+        if weight < 0:
+            raise ParamError(f"interest {it.description!r}: weight {weight} is negative")
+        ref_text = it.threshold if it.threshold is not None else it.target
+        ref = self.const(ref_text, "interest threshold") if ref_text is not None else 0.0
+        return CTerm(slot, it.kind, weight / span, ref, it.description, it.private)
+
+
+def _constant_delta(effects: tuple[CEffect, ...]) -> tuple[tuple[int, float], ...] | None:
+    out: dict[int, float] = {}
+    for e in effects:
+        parts = [e.a] + ([e.b] if e.b is not None else [])
+        if not all(ex.is_constant(p) for p in parts):
+            return None
+        out[e.slot] = out.get(e.slot, 0.0) + e.mean(None)
+    return tuple(out.items())
+
+
+def compile_scenario(loaded: LoadedScenario, overrides: Mapping[str, Any] | None = None) -> Compiled:
+    spec = loaded.spec
+    params = coerce_params(spec, overrides or {})
+    b = _Builder(loaded, params)
+    lo = [v.bounds[0] for v in spec.variables.values()] + [-1.0] * len(spec.relations)
+    hi = [v.bounds[1] for v in spec.variables.values()] + [1.0] * len(spec.relations)
+    x0 = [v.initial for v in spec.variables.values()] + [r.initial for r in spec.relations]
+    actions = _actions(b)
+    actors = _actors(b, actions, lo, hi)
+    return Compiled(
+        loaded=loaded,
+        params=params,
+        slots=b.slots,
+        n_vars=len(spec.variables),
+        lo=lo,
+        hi=hi,
+        x0=x0,
+        actors=actors,
+        actions=actions,
+        red_lines=_red_lines(b),
+        injects=_injects(b),
+        outcomes=[
+            COutcome(oid, o.description, b.fn(o.expr), o.type == "bool")
+            for oid, o in spec.outcomes.items()
+        ],
+        turns=spec.meta.turns,
+        belief_strength=spec.meta.belief_strength,
+        actor_index={a: i for i, a in enumerate(b.actor_ids)},
+    )
+
+
+def _actions(b: _Builder) -> list[CAction]:
+    out = []
+    for (aid, mid), index in b.action_of.items():
+        m = b.spec.moves[mid]
+        effects = tuple(b.effect(e) for e in m.effects)
+        out.append(
+            CAction(
+                index=index,
+                actor=b.actor_ids.index(aid),
+                move=mid,
+                name=m.name,
+                description=m.description,
+                when=b.fn(m.when),
+                cost=b.fn(m.cost),
+                partner_cost=b.fn(m.partner_cost),
+                effects=effects,
+                consent=b.actor_ids.index(m.consent) if m.consent else None,
+                max_uses=m.max_uses,
+                cooldown=m.cooldown,
+                escalation=m.escalation,
+                tags=tuple(m.tags),
+                constant_delta=_constant_delta(effects),
+            )
+        )
+    return out
+
+
+def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float]) -> list[CActor]:
+    out = []
+    for i, (aid, a) in enumerate(b.spec.actors.items()):
+        terms = tuple(b.term(it, lo, hi) for it in a.interests)
+        by_slot: dict[int, list[CTerm]] = {}
+        for t in terms:
+            by_slot.setdefault(t.slot, []).append(t)
+        out.append(
+            CActor(
+                index=i,
+                id=aid,
+                name=a.name,
+                terms=terms,
+                terms_by_slot={s: tuple(ts) for s, ts in by_slot.items()},
+                actions=tuple(x.index for x in actions if x.actor == i),
+                beta=a.profile.beta,
+                foresight=a.profile.foresight,
+                policy=a.policy,
+                script={t: b.action_of[(aid, m)] for t, m in a.script.items()},
+            )
+        )
+    return out
+
+
+def _red_lines(b: _Builder) -> list[CRedLine]:
+    out = []
+    for k, (rid, rl) in enumerate(b.spec.red_lines.items()):
+        trigger_expr = ex.parse(rl.trigger, b.names)
+        cred = b.const(rl.credibility, f"red line {rid!r}: credibility")
+        refs = _refs(b, trigger_expr)
+        out.append(
+            CRedLine(
+                index=k,
+                id=rid,
+                owner=b.actor_ids.index(rl.owner),
+                description=rl.description,
+                trigger=trigger_expr.compile(b.env),
+                warning=b.fn(rl.warning) if rl.warning is not None else None,
+                response_actions=tuple(b.action_of[(rl.owner, m)] for m in rl.response.moves),
+                response_effects=tuple(b.effect(e) for e in rl.response.effects),
+                response_description=rl.response.description,
+                credibility=min(1.0, max(0.0, cred)),
+                public=rl.public,
+                once=rl.once,
+                trigger_actions=refs[0],
+                trigger_slots=refs[1],
+            )
+        )
+    return out
+
+
+def _refs(b: _Builder, e: ex.Expr) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The actions and state slots an expression refers to, in order of appearance."""
+    actions: list[int] = []
+    slots: list[int] = []
+    for node in ast.walk(e.tree):
+        if isinstance(node, ast.Name) and node.id in b.spec.variables:
+            slots.append(b.slots.index(node.id))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [a.id for a in node.args if isinstance(a, ast.Name)]
+            if node.func.id == "rel":
+                slots.append(b.rel_slot[frozenset(args)])
+            elif node.func.id in ex.ACTION_FUNCS:
+                actions.append(b.action_of[(args[0], args[1])])
+    return tuple(dict.fromkeys(actions)), tuple(dict.fromkeys(slots))
+
+
+def _injects(b: _Builder) -> list[CInject]:
+    return [
+        CInject(
+            index=k,
+            id=iid,
+            name=inj.name,
+            at_turn=inj.at_turn,
+            when=b.fn(inj.when) if inj.when is not None else None,
+            probability=b.fn(inj.probability),
+            effects=tuple(b.effect(e) for e in inj.effects),
+            once=inj.once,
+        )
+        for k, (iid, inj) in enumerate(b.spec.injects.items())
+    ]

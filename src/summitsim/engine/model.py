@@ -1,0 +1,321 @@
+"""The Mesa model: one run of a compiled scenario, turn by turn.
+
+Each turn: actors observe -> decide simultaneously on the same state -> the adjudicator
+resolves the moves (consent, random and delayed effects, bounds) -> injects fire -> red lines
+are checked and answered with their credibility -> outcomes are recorded.
+
+The class can be built the way ``mesa.batch_run`` builds models: keyword parameters and a
+seed, then ``step()`` until ``running`` is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import mesa
+
+from . import predict as pr
+from .compiled import HOLD, CActor, CEffect, Compiled, CRedLine
+from .records import ActionRecord, Recorder, RedLineRecord
+from .registry import get_compiled
+
+DEFAULT_SCENARIO = "pyongyang-2024"
+
+
+class Ctx:
+    """What expressions see: the state, this turn's actions, move counts and the turn."""
+
+    __slots__ = ("did", "turn", "used", "x")
+
+    def __init__(self, x: list[float], did: Any, used: Any, turn: int):
+        self.x = x
+        self.did = did
+        self.used = used
+        self.turn = turn
+
+
+class _OneHot:
+    __slots__ = ("k",)
+
+    def __init__(self, k: int):
+        self.k = k
+
+    def __getitem__(self, i: int) -> int:
+        return 1 if i == self.k else 0
+
+
+class _PlusOne:
+    __slots__ = ("base", "k")
+
+    def __init__(self, base: list[int], k: int):
+        self.base = base
+        self.k = k
+
+    def __getitem__(self, i: int) -> int:
+        return self.base[i] + (1 if i == self.k else 0)
+
+
+class ActorAgent(mesa.Agent):  # type: ignore[misc]
+    """An actor; its policy decides for it."""
+
+    def __init__(self, model: SummitModel, actor: CActor, policy: Any):
+        super().__init__(model)
+        self.actor = actor
+        self.policy = policy
+
+    def decide(self) -> Any:
+        return self.policy.decide(self.model, self.actor)
+
+
+class SummitModel(mesa.Model):  # type: ignore[misc]
+    """One seeded run of a scenario.
+
+    ``scenario`` is a bundled id, a path, a loaded scenario or a compiled one; other keyword
+    arguments are scenario parameters. ``policies`` maps actor ids to policy objects (the
+    default comes from each actor's declared policy). ``collect`` attaches a Mesa
+    ``DataCollector`` of the outcomes (what ``mesa.batch_run`` reads).
+    """
+
+    def __init__(
+        self,
+        scenario: Any = DEFAULT_SCENARIO,
+        seed: int | None = None,
+        turns: int | None = None,
+        policies: Mapping[str, Any] | None = None,
+        collect: bool = True,
+        **params: Any,
+    ):
+        super().__init__(seed=seed)
+        self.seed_value = seed
+        c = get_compiled(scenario, params)
+        self.compiled: Compiled = c
+        self.max_turns = c.turns if turns is None else int(turns)
+        n_actions = len(c.actions)
+        self.ctx = Ctx(list(c.x0), [0] * n_actions, [0] * n_actions, 0)
+        self.last_used = [-(10**9)] * n_actions
+        self.pending: list[tuple[int, int, float]] = []
+        self.fired_rl = [False] * len(c.red_lines)
+        self.fired_inj = [False] * len(c.injects)
+        self.revealed = [rl.public for rl in c.red_lines]
+        k = c.belief_strength
+        self.alpha = [[rl.credibility * k for rl in c.red_lines] for _ in c.actors]
+        self.beta_ = [[(1.0 - rl.credibility) * k for rl in c.red_lines] for _ in c.actors]
+        self.allowed: list[list[int]] = [[] for _ in c.actors]
+        self._delta: dict[int, pr.Delta] = {}
+        self._cost: dict[int, float] = {}
+        self._baseline: dict[int, bool] = {}
+        self.agents_by_index = [
+            ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
+        ]
+        self.recorder = Recorder(c, seed)
+        self.recorder.record_turn(self.ctx)
+        self.datacollector = _collector(c) if collect else None
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        self.running = self.max_turns > 0
+
+    # ----- views used by policies -------------------------------------------------------
+    def delta(self, action: int) -> pr.Delta:
+        d = self._delta.get(action)
+        if d is None:
+            d = self._delta[action] = pr.expected_delta(self.compiled.actions[action], self.ctx)
+        return d
+
+    def cost(self, action: int) -> float:
+        v = self._cost.get(action)
+        if v is None:
+            v = self._cost[action] = float(self.compiled.actions[action].cost(self.ctx))
+        return v
+
+    def knows(self, observer: int, red_line: int) -> bool:
+        return self.revealed[red_line] or self.compiled.red_lines[red_line].owner == observer
+
+    def belief(self, observer: int, red_line: int) -> float:
+        a, b = self.alpha[observer][red_line], self.beta_[observer][red_line]
+        return a / (a + b) if a + b > 0 else 0.0
+
+    def would_trigger(self, rl: CRedLine, action: int, changes: pr.Changes) -> bool:
+        """Would taking ``action`` (with state ``changes``) cross ``rl`` when holding would not?"""
+        if rl.once and self.fired_rl[rl.index]:
+            return False
+        base = self._baseline.get(rl.index)
+        if base is None:
+            base = self._baseline[rl.index] = bool(rl.trigger(self.ctx))
+        if base:
+            return False
+        ctx = self.ctx
+        hypo = Ctx(pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn)
+        return bool(rl.trigger(hypo))
+
+    def response_delta(self, rl: CRedLine) -> pr.Delta:
+        out: dict[int, float] = {}
+        for k in rl.response_actions:
+            for slot, d in self.delta(k):
+                out[slot] = out.get(slot, 0.0) + d
+        for slot, d in pr.effects_delta(rl.response_effects, self.ctx):
+            out[slot] = out.get(slot, 0.0) + d
+        return tuple(out.items())
+
+    # ----- the turn -------------------------------------------------------------------------
+    def step(self) -> None:
+        self.ctx.turn += 1
+        self._begin_turn()
+        decisions = [agent.decide() for agent in self.agents_by_index]
+        self._resolve(decisions)
+        self._injects()
+        self._red_lines()
+        self.recorder.record_turn(self.ctx)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        if self.ctx.turn >= self.max_turns:
+            self.running = False
+
+    def _begin_turn(self) -> None:
+        ctx, c = self.ctx, self.compiled
+        ctx.did = [0] * len(c.actions)
+        self._delta.clear()
+        self._cost.clear()
+        self._baseline.clear()
+        t = ctx.turn
+        for actor in c.actors:
+            self.allowed[actor.index] = [k for k in actor.actions if self._may(k, t)]
+
+    def _may(self, k: int, turn: int) -> bool:
+        a = self.compiled.actions[k]
+        if a.max_uses is not None and self.ctx.used[k] >= a.max_uses:
+            return False
+        if a.cooldown and turn - self.last_used[k] <= a.cooldown:
+            return False
+        return bool(a.when(self.ctx))
+
+    def _resolve(self, decisions: list[Any]) -> None:
+        c, ctx = self.compiled, self.ctx
+        acc: dict[int, float] = {}
+        taken: list[int] = []
+        for actor, d in zip(c.actors, decisions, strict=True):
+            status = "done"
+            if d.action != HOLD:
+                a = c.actions[d.action]
+                if a.consent is not None:
+                    partner = self.agents_by_index[a.consent]
+                    if not partner.policy.consent(self, partner.actor, d.action):
+                        status = "refused"
+                if status == "done":
+                    self._draw(a.effects, acc)
+                    taken.append(d.action)
+            self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, status))
+        self._land(acc)
+        for k in taken:
+            self._mark(k)
+
+    def _draw(self, effects: tuple[CEffect, ...], acc: dict[int, float]) -> None:
+        ctx, rnd = self.ctx, self.random
+        for e in effects:
+            amount = e.draw(ctx, rnd)
+            if e.delay:
+                self.pending.append((ctx.turn + e.delay, e.slot, amount))
+            else:
+                acc[e.slot] = acc.get(e.slot, 0.0) + amount
+
+    def _land(self, acc: dict[int, float]) -> None:
+        """Add due delayed effects to ``acc`` and apply it to the state, within bounds."""
+        t = self.ctx.turn
+        if self.pending:
+            keep = []
+            for due, slot, amount in self.pending:
+                if due <= t:
+                    acc[slot] = acc.get(slot, 0.0) + amount
+                else:
+                    keep.append((due, slot, amount))
+            self.pending = keep
+        x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi
+        for slot, d in acc.items():
+            v = x[slot] + d
+            x[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
+
+    def _mark(self, k: int) -> None:
+        self.ctx.did[k] = 1
+        self.ctx.used[k] += 1
+        self.last_used[k] = self.ctx.turn
+
+    def _injects(self) -> None:
+        ctx, rnd = self.ctx, self.random
+        for inj in self.compiled.injects:
+            if inj.once and self.fired_inj[inj.index]:
+                continue
+            due = inj.at_turn == ctx.turn if inj.at_turn is not None else False
+            if not due and inj.when is not None:
+                due = bool(inj.when(ctx))
+            if not due:
+                continue
+            p = float(inj.probability(ctx))
+            if p < 1.0 and rnd.random() >= p:
+                continue
+            self.fired_inj[inj.index] = True
+            acc: dict[int, float] = {}
+            self._draw(inj.effects, acc)
+            self._apply_now(acc)
+            self.recorder.injects.append((ctx.turn, inj.index))
+
+    def _apply_now(self, acc: dict[int, float]) -> None:
+        x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi
+        for slot, d in acc.items():
+            v = x[slot] + d
+            x[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
+
+    def _red_lines(self) -> None:
+        ctx = self.ctx
+        for rl in self.compiled.red_lines:
+            if rl.once and self.fired_rl[rl.index]:
+                continue
+            if rl.trigger(ctx):
+                self._cross(rl)
+            elif rl.warning is not None and rl.warning(ctx):
+                self.recorder.red_lines.append(RedLineRecord(ctx.turn, rl.index, (), False, True))
+
+    def _cross(self, rl: CRedLine) -> None:
+        c, ctx = self.compiled, self.ctx
+        responded = self.random.random() < rl.credibility
+        self.fired_rl[rl.index] = True
+        self.revealed[rl.index] = True
+        acc: dict[int, float] = {}
+        if responded:
+            for k in rl.response_actions:
+                self._draw(c.actions[k].effects, acc)
+                self._mark(k)
+                self.recorder.actions.append(ActionRecord.response(ctx.turn, rl, k))
+            self._draw(rl.response_effects, acc)
+            self._apply_now(acc)
+        for obs in range(len(c.actors)):
+            if responded:
+                self.alpha[obs][rl.index] += 1.0
+            else:
+                self.beta_[obs][rl.index] += 1.0
+        crossed_by = self.recorder.culprits(rl, ctx.turn)
+        self.recorder.red_lines.append(RedLineRecord(ctx.turn, rl.index, crossed_by, responded))
+
+    def result(self) -> Any:
+        from .result import RunResult
+
+        return RunResult(self.recorder)
+
+
+def _policy_for(actor: CActor, given: Any) -> Any:
+    from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
+
+    if given is not None:
+        return given
+    if actor.policy == "scripted":
+        return ScriptedPolicy(dict(actor.script))
+    if actor.policy == "random":
+        return RandomPolicy()
+    return AIPolicy()
+
+
+def _collector(c: Compiled) -> Any:
+    reporters = {
+        o.id: (lambda m, f=o.fn, b=o.is_bool: bool(f(m.ctx)) if b else float(f(m.ctx)))
+        for o in c.outcomes
+    }
+    return mesa.DataCollector(model_reporters=reporters)

@@ -1,0 +1,69 @@
+"""Sparse state arithmetic shared by the AI, the adjudicator and the rationale.
+
+A *change set* maps a state slot to its new (clipped) value; slots not in it are unchanged.
+Utility differences are computed only over the slots a change set touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .compiled import CAction, CActor, Compiled, CTerm
+
+Delta = tuple[tuple[int, float], ...]
+Changes = dict[int, float]
+
+
+def expected_delta(action: CAction, ctx: Any) -> Delta:
+    """The mean change an action makes (delayed effects included)."""
+    if action.constant_delta is not None:
+        return action.constant_delta
+    out: dict[int, float] = {}
+    for e in action.effects:
+        out[e.slot] = out.get(e.slot, 0.0) + e.mean(ctx)
+    return tuple(out.items())
+
+
+def effects_delta(effects: Sequence[Any], ctx: Any) -> Delta:
+    out: dict[int, float] = {}
+    for e in effects:
+        out[e.slot] = out.get(e.slot, 0.0) + e.mean(ctx)
+    return tuple(out.items())
+
+
+def apply(c: Compiled, x: Sequence[float], changes: Changes, delta: Delta) -> Changes:
+    """A new change set: ``delta`` added on top of ``x`` as already changed by ``changes``."""
+    out = dict(changes)
+    lo, hi = c.lo, c.hi
+    for slot, d in delta:
+        v = out.get(slot, x[slot]) + d
+        out[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
+    return out
+
+
+def utility_change(actor: CActor, x: Sequence[float], changes: Changes) -> float:
+    by_slot = actor.terms_by_slot
+    total = 0.0
+    for slot, new in changes.items():
+        terms = by_slot.get(slot)
+        if terms:
+            old = x[slot]
+            for t in terms:
+                total += t.value(new) - t.value(old)
+    return total
+
+
+def term_breakdown(actor: CActor, x: Sequence[float], changes: Changes) -> list[tuple[CTerm, float]]:
+    out = []
+    for t in actor.terms:
+        if t.slot in changes:
+            out.append((t, t.value(changes[t.slot]) - t.value(x[t.slot])))
+    return out
+
+
+def overlay(x: Sequence[float], changes: Changes) -> list[float]:
+    y = list(x)
+    for slot, v in changes.items():
+        y[slot] = v
+    return y

@@ -1,0 +1,94 @@
+"""What a run records as it goes: states, actions, red-line events, injects and outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .compiled import Compiled, CRedLine
+
+
+class ActionRecord:
+    __slots__ = ("action", "actor", "by", "justification", "rationale", "red_line", "status", "turn")
+
+    def __init__(self, turn: int, actor: int, decision: Any, status: str):
+        self.turn = turn
+        self.actor = actor
+        self.action: int = decision.action
+        self.by: str = decision.by
+        self.rationale = decision.rationale
+        self.justification: str = decision.justification
+        self.status = status
+        self.red_line: int | None = None
+
+    @classmethod
+    def response(cls, turn: int, rl: CRedLine, action: int) -> ActionRecord:
+        rec = cls.__new__(cls)
+        rec.turn, rec.actor, rec.action = turn, rl.owner, action
+        rec.by, rec.rationale, rec.justification = "red_line", None, ""
+        rec.status, rec.red_line = "done", rl.index
+        return rec
+
+
+class RedLineRecord:
+    __slots__ = ("crossed_by", "red_line", "responded", "turn", "warning")
+
+    def __init__(
+        self,
+        turn: int,
+        red_line: int,
+        crossed_by: tuple[str, ...],
+        responded: bool,
+        warning: bool = False,
+    ):
+        self.turn = turn
+        self.red_line = red_line
+        self.crossed_by = crossed_by
+        self.responded = responded
+        self.warning = warning
+
+
+class Recorder:
+    def __init__(self, compiled: Compiled, seed: int | None):
+        self.compiled = compiled
+        self.seed = seed
+        self.states: list[tuple[float, ...]] = []
+        self.outcomes: list[tuple[Any, ...]] = []
+        self.actions: list[ActionRecord] = []
+        self.red_lines: list[RedLineRecord] = []
+        self.injects: list[tuple[int, int]] = []
+
+    def record_turn(self, ctx: Any) -> None:
+        self.states.append(tuple(ctx.x))
+        self.outcomes.append(
+            tuple(bool(o.fn(ctx)) if o.is_bool else float(o.fn(ctx)) for o in self.compiled.outcomes)
+        )
+
+    def this_turn(self, turn: int) -> list[ActionRecord]:
+        out = []
+        for rec in reversed(self.actions):
+            if rec.turn != turn:
+                break
+            out.append(rec)
+        out.reverse()
+        return out
+
+    def culprits(self, rl: CRedLine, turn: int) -> tuple[str, ...]:
+        """Who crossed a red line this turn: the actors whose moves its trigger names, or else
+        the actors (and injects) whose moves changed what the trigger reads."""
+        c = self.compiled
+        recs = [r for r in self.this_turn(turn) if r.status == "done" and r.by != "red_line"]
+        named = [c.actors[r.actor].id for r in recs if r.action in rl.trigger_actions]
+        if named:
+            return tuple(dict.fromkeys(named))
+        slots = set(rl.trigger_slots)
+        touched = [
+            c.actors[r.actor].id
+            for r in recs
+            if r.action >= 0 and slots.intersection(e.slot for e in c.actions[r.action].effects)
+        ]
+        touched += [
+            "inject:" + c.injects[k].id
+            for t, k in self.injects
+            if t == turn and slots.intersection(e.slot for e in c.injects[k].effects)
+        ]
+        return tuple(dict.fromkeys(touched))

@@ -1,0 +1,138 @@
+"""What every policy shares: the decision it returns and the rationale behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..engine.compiled import HOLD, CActor, Compiled
+
+if TYPE_CHECKING:
+    from ..engine.model import SummitModel
+
+
+@dataclass(frozen=True)
+class Anticipated:
+    """A red line an actor expected one of its alternatives to cross."""
+
+    alternative: int  # action index
+    red_line: int
+    credibility: float  # the actor's belief that the owner follows through
+    worth: float  # utility of the expected response to the actor (usually negative)
+
+
+@dataclass
+class Rationale:
+    """Why an actor chose what it chose. Numbers are kept; words are built on demand."""
+
+    actor: int
+    alternatives: list[int]  # action indices, HOLD first
+    eu: list[float]  # expected utility, red lines included
+    eu_plain: list[float]  # expected utility ignoring red lines
+    probs: list[float]
+    chosen: int
+    anticipated: list[Anticipated] = field(default_factory=list)
+    terms: list[tuple[str, float]] = field(default_factory=list)  # deciding interest terms
+    expected_refusal: list[int] = field(default_factory=list)
+    note: str = ""
+
+    def held_back(self) -> tuple[int, Anticipated] | None:
+        """The alternative that red lines talked the actor out of, if any."""
+        best_plain = max(range(len(self.alternatives)), key=lambda k: self.eu_plain[k])
+        alt = self.alternatives[best_plain]
+        if alt == self.chosen:
+            return None
+        deterrents = [a for a in self.anticipated if a.alternative == alt]
+        if not deterrents:
+            return None
+        return alt, min(deterrents, key=lambda a: a.credibility * a.worth)
+
+
+@dataclass
+class Decision:
+    action: int  # HOLD for no move
+    by: str  # ai | script | human | random
+    rationale: Rationale | None = None
+    justification: str = ""  # a human player's own words
+
+
+class Policy(Protocol):
+    """Decides for one actor. Sees the model (the observation) and returns a decision."""
+
+    by: str
+
+    def decide(self, model: SummitModel, actor: CActor) -> Decision: ...
+
+    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool: ...
+
+
+def hold_decision(by: str) -> Decision:
+    return Decision(action=HOLD, by=by)
+
+
+def describe_action(c: Compiled, index: int) -> str:
+    """An action's name as it reads mid-sentence ("ask Beijing for aid")."""
+    if index == HOLD:
+        return "hold"
+    name = c.actions[index].name
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def as_dict(c: Compiled, r: Rationale) -> dict[str, Any]:
+    """The JSON form of a rationale."""
+    return {
+        "alternatives": [
+            {
+                "move": c.action_label(a),
+                "expected_utility": round(r.eu[k], 6),
+                "without_red_lines": round(r.eu_plain[k], 6),
+                "probability": round(r.probs[k], 6),
+            }
+            for k, a in enumerate(r.alternatives)
+        ],
+        "chosen": c.action_label(r.chosen),
+        "deciding_terms": [{"interest": d, "value": round(v, 6)} for d, v in r.terms],
+        "anticipated_red_lines": [
+            {
+                "red_line": c.red_lines[a.red_line].id,
+                "owner": c.actors[c.red_lines[a.red_line].owner].id,
+                "if_move": c.action_label(a.alternative),
+                "credibility": round(a.credibility, 6),
+                "worth": round(a.worth, 6),
+            }
+            for a in r.anticipated
+        ],
+        "expected_refusal": [c.action_label(a) for a in r.expected_refusal],
+        "sentence": sentence(c, r),
+    }
+
+
+def sentence(c: Compiled, r: Rationale) -> str:
+    """One plain sentence that explains the choice."""
+    if r.note:
+        return r.note
+    name = c.actors[r.actor].name
+    held = r.held_back()
+    if held is not None:
+        alt, a = held
+        rl = c.red_lines[a.red_line]
+        owner = c.actors[rl.owner].name
+        did = "held" if r.chosen == HOLD else f"chose to {describe_action(c, r.chosen)} and"
+        return (
+            f"{name} {did} held back from the move to {describe_action(c, alt)}: it expected {owner} to "
+            f"{rl.response_description} (credibility {a.credibility:.2f}), "
+            f"worth {a.worth:+.2f} to it."
+        )
+    if r.chosen == HOLD:
+        return f"{name} held: no move was worth more than its cost."
+    move = describe_action(c, r.chosen)
+    risks = [a for a in r.anticipated if a.alternative == r.chosen]
+    why = ", ".join(f"{d} ({v:+.2f})" for d, v in r.terms[:2]) or "its overall interests"
+    if risks:
+        a = risks[0]
+        owner = c.actors[c.red_lines[a.red_line].owner].name
+        return (
+            f"{name} chose to {move} despite {owner}'s red line (credibility {a.credibility:.2f}, "
+            f"worth {a.worth:+.2f}): the gain for {why} outweighed the risk."
+        )
+    return f"{name} chose to {move}, mainly for {why}."

@@ -1,0 +1,275 @@
+"""The pydantic schema of a scenario file. Structure and types only; names and expressions
+are checked in :mod:`summitsim.scenario.validate`."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,47}$", description="a snake_case name")]
+ExprText = Annotated[
+    str | float | int | bool,
+    Field(description="an expression in the scenario language, or a literal"),
+]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    id: Ident
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+    notes: str | None = Field(None, description="which facts the scenario takes from this source")
+
+
+class Meta(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+    title: str
+    summary: str
+    turn_length: Literal["day", "week", "month", "quarter", "year"] = "month"
+    start_date: str = Field(description="ISO date of turn 1, e.g. 2024-06-01")
+    turns: int = Field(ge=1, le=240)
+    sources: list[Source] = Field(min_length=1)
+    belief_strength: Finite = Field(
+        4.0, gt=0, description="weight of the prior when observers update red-line credibility"
+    )
+    dashboard: str | None = Field(None, description="id of a dashboards/*.yaml layout")
+
+
+class Parameter(_Strict):
+    description: str
+    default: bool | int | Finite | str
+    range: tuple[Finite, Finite] | None = None
+    choices: list[bool | int | Finite | str] | None = None
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Parameter:
+        if isinstance(self.default, bool):
+            if self.range is not None:
+                raise ValueError("a true/false parameter takes no range")
+            return self
+        if self.range is not None and self.choices is not None:
+            raise ValueError("give either range or choices, not both")
+        if self.range is None and self.choices is None:
+            raise ValueError("a parameter needs a range [lo, hi] or a list of choices")
+        if self.range is not None:
+            lo, hi = self.range
+            if not lo < hi:
+                raise ValueError(f"impossible range [{lo}, {hi}]: lo must be below hi")
+            if isinstance(self.default, str) or not lo <= self.default <= hi:
+                raise ValueError(f"default {self.default!r} is outside range [{lo}, {hi}]")
+        if self.choices is not None and self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of the choices")
+        return self
+
+    @property
+    def kind(self) -> Literal["bool", "int", "float", "choice"]:
+        if isinstance(self.default, bool):
+            return "bool"
+        if self.choices is not None:
+            return "choice"
+        if self.integer:
+            return "int"
+        return "float"
+
+
+class Variable(_Strict):
+    initial: Finite
+    bounds: tuple[Finite, Finite]
+    unit: str = ""
+    description: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Variable:
+        lo, hi = self.bounds
+        if not lo < hi:
+            raise ValueError(f"impossible bounds [{lo}, {hi}]: lower must be below upper")
+        if not lo <= self.initial <= hi:
+            raise ValueError(f"initial value {self.initial} is outside bounds [{lo}, {hi}]")
+        return self
+
+
+class Relation(_Strict):
+    between: tuple[Ident, Ident]
+    initial: Finite = Field(ge=-1, le=1)
+    description: str = ""
+
+
+class Interest(_Strict):
+    kind: Literal["raise", "lower", "above", "below", "near"]
+    variable: Ident | None = None
+    relation: tuple[Ident, Ident] | None = None
+    weight: ExprText = Field(description="importance; a number or an expression over parameters")
+    threshold: ExprText | None = Field(None, description="for above/below; may use parameters")
+    target: ExprText | None = Field(None, description="for near; may use parameters")
+    description: str
+    private: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Interest:
+        if (self.variable is None) == (self.relation is None):
+            raise ValueError("an interest names exactly one of: variable, relation")
+        if self.kind in ("above", "below") and self.threshold is None:
+            raise ValueError(f"a '{self.kind}' interest needs a threshold")
+        if self.kind == "near" and self.target is None:
+            raise ValueError("a 'near' interest needs a target")
+        return self
+
+
+class Profile(_Strict):
+    rationality: Finite | Literal["inf"] = Field(
+        8.0, description="quantal-response sharpness; 'inf' always picks the best move"
+    )
+    foresight: int = Field(1, ge=1, le=2, description="2 also anticipates others' best replies")
+
+    @field_validator("rationality")
+    @classmethod
+    def _positive(cls, v: float | str) -> float | str:
+        if isinstance(v, float) and v <= 0:
+            raise ValueError("rationality must be above 0")
+        return v
+
+    @property
+    def beta(self) -> float:
+        return math.inf if self.rationality == "inf" else float(self.rationality)
+
+
+class Briefing(_Strict):
+    public: str
+    private: str = ""
+
+
+class Actor(_Strict):
+    name: str
+    description: str
+    interests: list[Interest] = Field(min_length=1)
+    profile: Profile = Profile()
+    policy: Literal["ai", "random", "scripted"] = "ai"
+    script: dict[int, Ident] = Field(
+        default_factory=dict, description="turn -> move, for scripted actors"
+    )
+    briefing: Briefing
+
+
+class Effect(_Strict):
+    variable: Ident | None = None
+    relation: tuple[Ident, Ident] | None = None
+    delta: ExprText | None = Field(None, description="a fixed change")
+    dist: Literal["normal", "uniform", "bernoulli"] | None = None
+    mean: ExprText | None = None
+    sd: ExprText | None = None
+    low: ExprText | None = None
+    high: ExprText | None = None
+    p: ExprText | None = Field(None, description="bernoulli: chance that `amount` applies")
+    amount: ExprText | None = None
+    delay: int = Field(0, ge=0, le=120, description="turns before the change lands")
+
+    @model_validator(mode="after")
+    def _check(self) -> Effect:
+        if (self.variable is None) == (self.relation is None):
+            raise ValueError("an effect names exactly one of: variable, relation")
+        need = {
+            None: ("delta",),
+            "normal": ("mean", "sd"),
+            "uniform": ("low", "high"),
+            "bernoulli": ("p", "amount"),
+        }[self.dist]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            kind = self.dist or "fixed"
+            raise ValueError(f"a {kind} effect needs: {', '.join(missing)}")
+        extra = [
+            k
+            for k in ("delta", "mean", "sd", "low", "high", "p", "amount")
+            if k not in need and getattr(self, k) is not None
+        ]
+        if extra:
+            raise ValueError(f"fields {', '.join(extra)} do not apply to this effect")
+        return self
+
+
+class Move(_Strict):
+    name: str
+    description: str
+    by: Ident | list[Ident] = Field(description="the actor (or actors) who may take it")
+    when: ExprText = Field(True, description="precondition")
+    effects: list[Effect] = Field(default_factory=list)
+    cost: ExprText = Field(0, description="utility cost to the mover")
+    consent: Ident | None = Field(None, description="a partner who must agree")
+    partner_cost: ExprText = Field(0, description="utility cost to the consenting partner")
+    max_uses: int | None = Field(None, ge=1)
+    cooldown: int = Field(0, ge=0, description="turns to wait before taking it again")
+    escalation: Finite = Field(0, description="ladder score, e.g. -2/0/4/12/28/60")
+    tags: list[str] = Field(default_factory=list)
+
+    @property
+    def actors(self) -> list[str]:
+        return [self.by] if isinstance(self.by, str) else list(self.by)
+
+
+class Response(_Strict):
+    moves: list[Ident] = Field(default_factory=list)
+    effects: list[Effect] = Field(default_factory=list)
+    description: str
+
+
+class RedLine(_Strict):
+    owner: Ident
+    description: str
+    trigger: ExprText = Field(description="condition that crosses the red line")
+    warning: ExprText | None = Field(None, description="condition that means it is approached")
+    response: Response
+    credibility: ExprText = Field(description="probability the owner follows through")
+    public: bool = True
+    once: bool = True
+
+
+class Inject(_Strict):
+    name: str
+    description: str
+    at_turn: int | None = Field(None, ge=1)
+    when: ExprText | None = None
+    probability: ExprText = 1.0
+    effects: list[Effect] = Field(min_length=1)
+    once: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> Inject:
+        if (self.at_turn is None) == (self.when is None):
+            raise ValueError("an inject needs exactly one of: at_turn, when")
+        return self
+
+
+class Outcome(_Strict):
+    description: str
+    expr: ExprText
+    type: Literal["bool", "number"]
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    meta: Meta
+    parameters: dict[Ident, Parameter] = Field(default_factory=dict)
+    variables: dict[Ident, Variable] = Field(min_length=1)
+    relations: list[Relation] = Field(default_factory=list)
+    actors: dict[Ident, Actor] = Field(min_length=1)
+    moves: dict[Ident, Move] = Field(min_length=1)
+    red_lines: dict[Ident, RedLine] = Field(default_factory=dict)
+    injects: dict[Ident, Inject] = Field(default_factory=dict)
+    outcomes: dict[Ident, Outcome] = Field(min_length=1)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "summitsim scenario"
+    return schema
