@@ -31,4 +31,4 @@ def run(
     model = SummitModel(compiled, seed=seed, turns=turns, policies=policies, collect=False)
     while model.running:
         model.step()
-    return model.result()  # type: ignore[no-any-return]
+    return model.result()

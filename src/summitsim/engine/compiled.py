@@ -190,6 +190,7 @@ def coerce_params(spec: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any
 
 def _coerce_one(name: str, p: Any, raw: Any) -> Any:
     kind = p.kind
+    value: Any
     try:
         if kind == "bool":
             value = _to_bool(raw)
@@ -206,7 +207,9 @@ def _coerce_one(name: str, p: Any, raw: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamError(f"parameter {name!r}: value must be finite")
     if p.range is not None and not p.range[0] <= value <= p.range[1]:
-        raise ParamError(f"parameter {name!r}: {value} is outside range [{p.range[0]}, {p.range[1]}]")
+        raise ParamError(
+            f"parameter {name!r}: {value} is outside range [{p.range[0]}, {p.range[1]}]"
+        )
     return value
 
 
@@ -299,7 +302,9 @@ def _constant_delta(effects: tuple[CEffect, ...]) -> tuple[tuple[int, float], ..
     return tuple(out.items())
 
 
-def compile_scenario(loaded: LoadedScenario, overrides: Mapping[str, Any] | None = None) -> Compiled:
+def compile_scenario(
+    loaded: LoadedScenario, overrides: Mapping[str, Any] | None = None
+) -> Compiled:
     spec = loaded.spec
     params = coerce_params(spec, overrides or {})
     b = _Builder(loaded, params)

@@ -56,7 +56,7 @@ class _PlusOne:
         return self.base[i] + (1 if i == self.k else 0)
 
 
-class ActorAgent(mesa.Agent):  # type: ignore[misc]
+class ActorAgent(mesa.Agent):
     """An actor; its policy decides for it."""
 
     def __init__(self, model: SummitModel, actor: CActor, policy: Any):
@@ -68,7 +68,7 @@ class ActorAgent(mesa.Agent):  # type: ignore[misc]
         return self.policy.decide(self.model, self.actor)
 
 
-class SummitModel(mesa.Model):  # type: ignore[misc]
+class SummitModel(mesa.Model):
     """One seeded run of a scenario.
 
     ``scenario`` is a bundled id, a path, a loaded scenario or a compiled one; other keyword
@@ -145,7 +145,9 @@ class SummitModel(mesa.Model):  # type: ignore[misc]
         if base:
             return False
         ctx = self.ctx
-        hypo = Ctx(pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn)
+        hypo = Ctx(
+            pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn
+        )
         return bool(rl.trigger(hypo))
 
     def response_delta(self, rl: CRedLine) -> pr.Delta:

@@ -54,7 +54,9 @@ def utility_change(actor: CActor, x: Sequence[float], changes: Changes) -> float
     return total
 
 
-def term_breakdown(actor: CActor, x: Sequence[float], changes: Changes) -> list[tuple[CTerm, float]]:
+def term_breakdown(
+    actor: CActor, x: Sequence[float], changes: Changes
+) -> list[tuple[CTerm, float]]:
     out = []
     for t in actor.terms:
         if t.slot in changes:

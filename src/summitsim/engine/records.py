@@ -8,7 +8,16 @@ from .compiled import Compiled, CRedLine
 
 
 class ActionRecord:
-    __slots__ = ("action", "actor", "by", "justification", "rationale", "red_line", "status", "turn")
+    __slots__ = (
+        "action",
+        "actor",
+        "by",
+        "justification",
+        "rationale",
+        "red_line",
+        "status",
+        "turn",
+    )
 
     def __init__(self, turn: int, actor: int, decision: Any, status: str):
         self.turn = turn
@@ -60,7 +69,9 @@ class Recorder:
     def record_turn(self, ctx: Any) -> None:
         self.states.append(tuple(ctx.x))
         self.outcomes.append(
-            tuple(bool(o.fn(ctx)) if o.is_bool else float(o.fn(ctx)) for o in self.compiled.outcomes)
+            tuple(
+                bool(o.fn(ctx)) if o.is_bool else float(o.fn(ctx)) for o in self.compiled.outcomes
+            )
         )
 
     def this_turn(self, turn: int) -> list[ActionRecord]:

@@ -75,7 +75,8 @@ class RunResult:
         c = self.compiled
         if rec.by == "red_line" and rec.red_line is not None:
             rl = c.red_lines[rec.red_line]
-            return f"{c.actors[rl.owner].name} answered the crossing of its red line: {rl.description}."
+            owner = c.actors[rl.owner].name
+            return f"{owner} answered the crossing of its red line: {rl.description}."
         if rec.status == "refused":
             a = c.actions[rec.action]
             partner = c.actors[a.consent].name if a.consent is not None else "the partner"
@@ -89,7 +90,9 @@ class RunResult:
     def action_dict(self, rec: ActionRecord) -> dict[str, Any]:
         c = self.compiled
         rationale: dict[str, Any] = (
-            as_dict(c, rec.rationale) if rec.rationale is not None else {"sentence": self.sentence(rec)}
+            as_dict(c, rec.rationale)
+            if rec.rationale is not None
+            else {"sentence": self.sentence(rec)}
         )
         if rec.status == "refused":
             rationale["sentence"] = self.sentence(rec) + " " + rationale.get("sentence", "")
@@ -116,7 +119,9 @@ class RunResult:
                     "actions": [],
                     "red_lines": [],
                     "injects": [],
-                    "outcomes": dict(zip([o.id for o in c.outcomes], self.rec.outcomes[t], strict=True)),
+                    "outcomes": dict(
+                        zip([o.id for o in c.outcomes], self.rec.outcomes[t], strict=True)
+                    ),
                 }
             )
         for rec in self.rec.actions:
@@ -136,8 +141,14 @@ class RunResult:
             inj = c.injects[k]
             turns[t]["injects"].append({"inject": inj.id, "name": inj.name})
             turns[t]["actions"].append(
-                {"actor": None, "move": inj.id, "by": "inject", "status": "done",
-                 "escalation": 0.0, "rationale": {"sentence": f"Event: {inj.name}."}}
+                {
+                    "actor": None,
+                    "move": inj.id,
+                    "by": "inject",
+                    "status": "done",
+                    "escalation": 0.0,
+                    "rationale": {"sentence": f"Event: {inj.name}."},
+                }
             )
         esc = self.escalation()
         for t in range(1, self.n_turns + 1):
@@ -146,8 +157,12 @@ class RunResult:
         return {
             "summitsim_version": __version__,
             "format_version": FORMAT_VERSION,
-            "scenario": {"id": meta.id, "sha256": c.loaded.sha256, "title": meta.title,
-                         "source": c.loaded.source},
+            "scenario": {
+                "id": meta.id,
+                "sha256": c.loaded.sha256,
+                "title": meta.title,
+                "source": c.loaded.source,
+            },
             "seed": self.seed,
             "params": self.params,
             "n_turns": self.n_turns,
@@ -156,8 +171,10 @@ class RunResult:
             "actors": {a.id: a.name for a in c.actors},
             "turns": turns,
             "outcomes": self.outcomes,
-            "summary": {"peak_escalation": self.peak_escalation(),
-                        "first_crossed": self.first_crossed()},
+            "summary": {
+                "peak_escalation": self.peak_escalation(),
+                "first_crossed": self.first_crossed(),
+            },
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -179,21 +196,37 @@ class RunResult:
         rows = []
         for rec in self.rec.actions:
             d = self.action_dict(rec)
-            rows.append({"turn": rec.turn, "actor": d["actor"], "move": d["move"], "by": d["by"],
-                         "status": d["status"], "escalation": d["escalation"],
-                         "rationale": d["rationale"]["sentence"]})
-        return pd.DataFrame(rows, columns=["turn", "actor", "move", "by", "status", "escalation",
-                                           "rationale"])
+            rows.append(
+                {
+                    "turn": rec.turn,
+                    "actor": d["actor"],
+                    "move": d["move"],
+                    "by": d["by"],
+                    "status": d["status"],
+                    "escalation": d["escalation"],
+                    "rationale": d["rationale"]["sentence"],
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["turn", "actor", "move", "by", "status", "escalation", "rationale"]
+        )
 
     @cached_property
     def red_lines(self) -> pd.DataFrame:
         import pandas as pd
 
         c = self.compiled
-        rows = [{"turn": r.turn, "red_line": c.red_lines[r.red_line].id,
-                 "owner": c.actors[c.red_lines[r.red_line].owner].id,
-                 "status": "approached" if r.warning else "crossed",
-                 "crossed_by": ",".join(r.crossed_by), "responded": r.responded}
-                for r in self.rec.red_lines]
-        return pd.DataFrame(rows, columns=["turn", "red_line", "owner", "status", "crossed_by",
-                                           "responded"])
+        rows = [
+            {
+                "turn": r.turn,
+                "red_line": c.red_lines[r.red_line].id,
+                "owner": c.actors[c.red_lines[r.red_line].owner].id,
+                "status": "approached" if r.warning else "crossed",
+                "crossed_by": ",".join(r.crossed_by),
+                "responded": r.responded,
+            }
+            for r in self.rec.red_lines
+        ]
+        return pd.DataFrame(
+            rows, columns=["turn", "red_line", "owner", "status", "crossed_by", "responded"]
+        )

@@ -117,9 +117,10 @@ def sentence(c: Compiled, r: Rationale) -> str:
         alt, a = held
         rl = c.red_lines[a.red_line]
         owner = c.actors[rl.owner].name
-        did = "held" if r.chosen == HOLD else f"chose to {describe_action(c, r.chosen)} and"
+        did = "" if r.chosen == HOLD else f" chose to {describe_action(c, r.chosen)} and"
         return (
-            f"{name} {did} held back from the move to {describe_action(c, alt)}: it expected {owner} to "
+            f"{name}{did} held back from the move to {describe_action(c, alt)}: "
+            f"it expected {owner} to "
             f"{rl.response_description} (credibility {a.credibility:.2f}), "
             f"worth {a.worth:+.2f} to it."
         )

@@ -27,7 +27,9 @@ class ScriptedPolicy:
         ok = want == HOLD or want in model.allowed[actor.index]
         action = want if ok else HOLD
         note = "" if ok else f"{actor.name} could not take its scripted move this turn."
-        r = Rationale(actor.index, [HOLD, action], [0.0, 0.0], [0.0, 0.0], [0.0, 1.0], action, note=note)
+        r = Rationale(
+            actor.index, [HOLD, action], [0.0, 0.0], [0.0, 0.0], [0.0, 1.0], action, note=note
+        )
         if not note:
             verb = "held" if action == HOLD else "took " + model.compiled.actions[action].name
             r.note = f"{actor.name} {verb.lower()}, as scripted for turn {model.ctx.turn}."
@@ -46,7 +48,9 @@ class RandomPolicy:
         alts = [HOLD, *model.allowed[actor.index]]
         k = int(model.random.random() * len(alts))
         p = 1.0 / len(alts)
-        r = Rationale(actor.index, alts, [0.0] * len(alts), [0.0] * len(alts), [p] * len(alts), alts[k])
+        r = Rationale(
+            actor.index, alts, [0.0] * len(alts), [0.0] * len(alts), [p] * len(alts), alts[k]
+        )
         r.note = f"{actor.name} chose at random among {len(alts)} options."
         return Decision(action=alts[k], by=self.by, rationale=r)
 

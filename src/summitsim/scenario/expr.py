@@ -59,7 +59,7 @@ class Expr:
     """A parsed and checked expression. Compile it with :meth:`compile` once per run setup."""
 
     text: str
-    tree: ast.expression
+    tree: ast.Expression
 
     def compile(self, env: CompileEnv) -> Callable[[Any], Any]:
         return _Compiler(env).node(self.tree.body)
@@ -69,9 +69,12 @@ class Expr:
 
     def depends_on_state(self) -> bool:
         for n in ast.walk(self.tree):
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name):
-                if n.func.id in ACTION_FUNCS or n.func.id == "rel":
-                    return True
+            if (
+                isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name)
+                and (n.func.id in ACTION_FUNCS or n.func.id == "rel")
+            ):
+                return True
         return False
 
 
@@ -104,7 +107,8 @@ def parse(text: str | int | float | bool, names: Names) -> Expr:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExprError(f"syntax error in expression: {exc.msg}", max((exc.offset or 1) - 1, 0))
+        col = max((exc.offset or 1) - 1, 0)
+        raise ExprError(f"syntax error in expression: {exc.msg}", col) from None
     except (ValueError, RecursionError, MemoryError):
         raise ExprError("expression could not be parsed") from None
     _Checker(names).check(tree)
@@ -123,10 +127,10 @@ class _Checker:
     def fail(self, node: ast.AST, message: str) -> ExprError:
         return ExprError(message, getattr(node, "col_offset", 0))
 
-    def check(self, tree: ast.expression) -> None:
+    def check(self, tree: ast.Expression) -> None:
         self.visit(tree.body, 0)
 
-    def visit(self, node: ast.AST, depth: int) -> None:  # noqa: C901 - a flat dispatch
+    def visit(self, node: ast.AST, depth: int) -> None:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, f"expression has more than {MAX_NODES} parts")
@@ -296,7 +300,7 @@ class _Compiler:
 
     def node(self, n: ast.AST) -> Callable[[Any], Any]:
         method = getattr(self, "c_" + type(n).__name__)
-        return method(n)  # type: ignore[no-any-return]
+        return method(n)
 
     def c_Constant(self, n: ast.Constant) -> Callable[[Any], Any]:
         return _Const(n.value)

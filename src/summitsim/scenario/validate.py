@@ -84,7 +84,9 @@ class _Semantic:
             {"did/rel"} if parsed.depends_on_state() else set()
         )
         if stateful:
-            self.err(loc, f"{'.'.join(map(str, loc))}: may use parameters only, not {sorted(stateful)}")
+            self.err(
+                loc, f"{'.'.join(map(str, loc))}: may use parameters only, not {sorted(stateful)}"
+            )
 
     def actor(self, loc: Loc, name: str, what: str = "actor") -> bool:
         if name not in self.spec.actors:
@@ -168,9 +170,9 @@ class _Semantic:
                 self.err(loc, "'hold' is reserved: every actor may always hold")
             for a in move.actors:
                 self.actor((*loc, "by"), a)
-            if move.consent is not None and self.actor((*loc, "consent"), move.consent):
-                if move.consent in move.actors:
-                    self.err((*loc, "consent"), "an actor cannot consent to its own move")
+            has_partner = move.consent is not None and self.actor((*loc, "consent"), move.consent)
+            if has_partner and move.consent in move.actors:
+                self.err((*loc, "consent"), "an actor cannot consent to its own move")
             self.expr((*loc, "when"), move.when)
             self.expr((*loc, "cost"), move.cost)
             self.expr((*loc, "partner_cost"), move.partner_cost)
@@ -182,7 +184,9 @@ class _Semantic:
             if self.actor((*loc, "owner"), rl.owner, "owner"):
                 for k, mid in enumerate(rl.response.moves):
                     if mid not in self.names.moves.get(rl.owner, ()):
-                        self.err((*loc, "response", "moves", k), f"{rl.owner!r} has no move {mid!r}")
+                        self.err(
+                            (*loc, "response", "moves", k), f"{rl.owner!r} has no move {mid!r}"
+                        )
             self.expr((*loc, "trigger"), rl.trigger)
             self.const_expr((*loc, "credibility"), rl.credibility)
             if rl.warning is not None:

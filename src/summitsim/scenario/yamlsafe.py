@@ -70,6 +70,7 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
@@ -87,7 +88,7 @@ class _Builder:
         return out
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        value = yaml.SafeLoader.construct_scalar(_CONSTRUCTOR, node)  # type: ignore[arg-type]
+        value = _CONSTRUCTOR.construct_scalar(node)
         tag = node.tag
         if tag == "tag:yaml.org,2002:int":
             return _CONSTRUCTOR.construct_yaml_int(node)

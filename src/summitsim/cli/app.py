@@ -1,0 +1,79 @@
+"""The Typer application object and the error handling every command shares.
+
+Each command group lives in a file of its own and registers itself on ``app``. Heavy modules
+are imported inside the command that needs them, so ``summitsim --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="summitsim",
+    help=(
+        "Summit-scenario wargame simulator: sovereign actors with interests and red lines "
+        "respond, turn by turn, to policy moves.\n\n"
+        "Start with:  summitsim run pyongyang-2024"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_INPUT = 2
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    """Print one plain line (or several problems) to stderr and exit non-zero."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's input errors into ``FILE:LINE:COL: message`` lines and exit 2."""
+    from ..engine.compiled import ParamError
+    from ..scenario import ScenarioError
+
+    try:
+        yield
+    except ScenarioError as exc:
+        fail("\n".join(exc.problems))
+    except ParamError as exc:
+        fail(f"error: {exc}")
+
+
+def parse_sets(items: list[str] | None) -> dict[str, str]:
+    """``NAME=VALUE`` pairs from repeated ``--set`` options."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"error: --set expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    """Write through a temporary file in the same folder, then rename: never half a file."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        fail(f"error: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

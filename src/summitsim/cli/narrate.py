@@ -1,0 +1,132 @@
+"""Printing a run for people: turn by turn, then the outcome table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ..engine.compiled import HOLD
+from ..engine.result import RunResult
+from ..policies.base import describe_action
+
+
+@cache
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def turn_label(start: str, length: str, turn: int) -> str:
+    """ "Jun 2024" for monthly turns; "turn 3" when the date cannot be worked out."""
+    try:
+        d = dt.date.fromisoformat(start)
+    except ValueError:
+        return f"turn {turn}"
+    k = turn - 1
+    if length == "month":
+        m = d.month - 1 + k
+        return dt.date(d.year + m // 12, m % 12 + 1, 1).strftime("%b %Y")
+    if length == "quarter":
+        m = d.month - 1 + 3 * k
+        return dt.date(d.year + m // 12, m % 12 + 1, 1).strftime("%b %Y")
+    if length == "year":
+        return str(d.year + k)
+    days = {"day": 1, "week": 7}[length]
+    return (d + dt.timedelta(days=days * k)).isoformat()
+
+
+def print_run(result: RunResult, quiet: bool = False) -> None:
+    out = console()
+    c = result.compiled
+    meta = c.spec.meta
+    if not quiet:
+        changed = {k: v for k, v in result.params.items() if c.spec.parameters[k].default != v}
+        params = ", ".join(f"{k}={v}" for k, v in changed.items()) or "defaults"
+        out.print(f"[bold]{meta.title}[/bold]")
+        out.print(f"[dim]{meta.id} · seed {result.seed} · {result.n_turns} turns · {params}[/dim]")
+        for t in range(1, result.n_turns + 1):
+            print_turn(result, t)
+        out.print()
+    out.print(outcome_table(result))
+
+
+def print_turn(result: RunResult, t: int) -> None:
+    out = console()
+    c = result.compiled
+    meta = c.spec.meta
+    out.print(
+        f"\n[bold cyan]Turn {t} · {turn_label(meta.start_date, meta.turn_length, t)}[/bold cyan]"
+    )
+    for rec in result.rec.actions:
+        if rec.turn != t:
+            continue
+        actor = c.actors[rec.actor].name
+        if rec.by == "red_line":
+            continue
+        move = describe_action(c, rec.action)
+        if rec.action == HOLD:
+            text = f"  [dim]{actor:<15} holds[/dim]"
+        elif rec.status == "refused":
+            text = f"  {actor:<15} [yellow]proposed to {move} (refused)[/yellow]"
+        else:
+            esc = c.actions[rec.action].escalation
+            text = f"  {actor:<15} [bold]{move}[/bold] [dim](escalation {esc:g}, {rec.by})[/dim]"
+        out.print(text)
+        why = result.sentence(rec)
+        if why and (rec.action != HOLD or "held back" in why):
+            out.print(f"  [dim]{'':<15} ↳ {why}[/dim]")
+    for turn, k in result.rec.injects:
+        if turn == t:
+            out.print(f"  [magenta]Event: {c.injects[k].name}[/magenta]")
+    for r in result.rec.red_lines:
+        if r.turn == t:
+            print_red_line(result, r)
+    print_changes(result, t)
+
+
+def print_red_line(result: RunResult, r: Any) -> None:
+    c = result.compiled
+    rl = c.red_lines[r.red_line]
+    owner = c.actors[rl.owner].name
+    if r.warning:
+        console().print(f"  [yellow]⚠ {owner}'s red line approached: {rl.description}[/yellow]")
+        return
+    who = ", ".join(
+        c.actors[c.actor_index[a]].name if a in c.actor_index else a for a in r.crossed_by
+    )
+    by = f" by {who}" if who else ""
+    follow = (
+        f"{owner} follows through: {rl.response_description}."
+        if r.responded
+        else f"{owner} does not follow through."
+    )
+    console().print(
+        f"  [bold red]✖ {owner}'s red line crossed{by}: {rl.description}. {follow}[/bold red]"
+    )
+
+
+def print_changes(result: RunResult, t: int) -> None:
+    c = result.compiled
+    before, after = result.rec.states[t - 1], result.rec.states[t]
+    parts = []
+    for k in range(c.n_vars):
+        if abs(after[k] - before[k]) >= 0.5:
+            parts.append(f"{c.slots[k]} {before[k]:.0f}→{after[k]:.0f}")
+    if parts:
+        console().print("  [dim]What changed: " + ", ".join(parts) + "[/dim]")
+
+
+def outcome_table(result: RunResult) -> Table:
+    c = result.compiled
+    table = Table(title="Outcomes", title_justify="left")
+    table.add_column("outcome")
+    table.add_column("value", justify="right")
+    table.add_column("meaning")
+    for o in c.outcomes:
+        v = result.outcomes[o.id]
+        shown = ("yes" if v else "no") if o.is_bool else f"{v:.2f}"
+        table.add_row(o.id, shown, o.description)
+    return table

@@ -1,0 +1,45 @@
+"""``summitsim run``: play one seeded run and narrate it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app, parse_sets, user_errors, write_atomic
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="A bundled scenario id (see `summitsim scenarios`) or a path.")
+    ] = "pyongyang-2024",
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 0,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable)."),
+    ] = None,
+    turns: Annotated[
+        int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the whole result as JSON to this file.")
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the outcome table.")
+    ] = False,
+) -> None:
+    """Run a scenario once and print, turn by turn, what each actor did and why."""
+    from ..api import run as run_scenario
+    from . import narrate
+
+    params = parse_sets(set_)
+    with user_errors():
+        result = run_scenario(scenario, seed=seed, params=params, turns=turns)
+    if json_path is not None:
+        text = result.to_json()
+        write_atomic(json_path, lambda p: p.write_text(text, encoding="utf-8"))
+    narrate.print_run(result, quiet=quiet)
+    if json_path is not None and not quiet:
+        narrate.console().print(f"[dim]Result written to {json_path}[/dim]")

@@ -1,0 +1,74 @@
+"""``summitsim validate | scenarios | schema``: working with scenario files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import EXIT_INPUT, app, fail
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files (or bundled ids) to check.")],
+) -> None:
+    """Check scenario files: YAML, schema, names, expressions and bounds."""
+    from ..engine.compiled import ParamError, compile_scenario
+    from ..engine.registry import load_scenario
+    from ..scenario import ScenarioError
+
+    problems: list[str] = []
+    for f in files:
+        try:
+            loaded = load_scenario(f)
+            compile_scenario(loaded)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        except ParamError as exc:
+            problems.append(f"{f}: {exc}")
+            continue
+        typer.echo(
+            f"{f}: ok ({loaded.id}, {len(loaded.spec.actors)} actors, "
+            f"{len(loaded.spec.moves)} moves)"
+        )
+    if problems:
+        fail("\n".join(problems), EXIT_INPUT)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios."""
+    from ..engine.registry import bundled, load_scenario
+    from ..scenario import ScenarioError
+
+    found = bundled()
+    if not found:
+        fail("no bundled scenarios found in the package data", 1)
+    for sid in found:
+        try:
+            s = load_scenario(sid).spec
+        except ScenarioError as exc:
+            typer.echo(f"{sid:<18} (invalid: {exc.problems[0]})")
+            continue
+        typer.echo(
+            f"{sid:<18} {s.meta.title} ({s.meta.turns} {s.meta.turn_length}ly turns, "
+            f"{len(s.actors)} actors)"
+        )
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of a scenario file (for editor completion)."""
+    from ..scenario.schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
