@@ -25,10 +25,16 @@ def run(
     params: Mapping[str, Any] | None = None,
     turns: int | None = None,
     policies: Mapping[str, Any] | None = None,
+    events: list[Mapping[str, Any]] | None = None,
 ) -> RunResult:
-    """Play one seeded run and return its result."""
+    """Play one seeded run and return its result.
+
+    ``policies`` maps actor ids to policy objects (e.g. ``HumanPolicy``); ``events`` are
+    instructor interventions (see :class:`~summitsim.engine.model.SummitModel`)."""
     compiled = get_compiled(scenario, dict(params or {}))
-    model = SummitModel(compiled, seed=seed, turns=turns, policies=policies, collect=False)
+    model = SummitModel(
+        compiled, seed=seed, turns=turns, policies=policies, collect=False, events=events
+    )
     while model.running:
         model.step()
     return model.result()

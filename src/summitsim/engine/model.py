@@ -74,7 +74,10 @@ class SummitModel(mesa.Model):
     ``scenario`` is a bundled id, a path, a loaded scenario or a compiled one; other keyword
     arguments are scenario parameters. ``policies`` maps actor ids to policy objects (the
     default comes from each actor's declared policy). ``collect`` attaches a Mesa
-    ``DataCollector`` of the outcomes (what ``mesa.batch_run`` reads).
+    ``DataCollector`` of the outcomes (what ``mesa.batch_run`` reads). ``events`` are
+    instructor interventions: ``{"turn": t, "inject": id}`` fires a declared inject at turn
+    ``t``; ``{"turn": t, "variable": name, "delta": x}`` changes a variable (both in the
+    injects step of that turn).
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class SummitModel(mesa.Model):
         turns: int | None = None,
         policies: Mapping[str, Any] | None = None,
         collect: bool = True,
+        events: list[Mapping[str, Any]] | None = None,
         **params: Any,
     ):
         super().__init__(seed=seed)
@@ -108,6 +112,7 @@ class SummitModel(mesa.Model):
         self.agents_by_index = [
             ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
         ]
+        self.events = _check_events(c, events or [])
         self.recorder = Recorder(c, seed)
         self.recorder.record_turn(self.ctx)
         self.datacollector = _collector(c) if collect else None
@@ -243,22 +248,30 @@ class SummitModel(mesa.Model):
 
     def _injects(self) -> None:
         ctx, rnd = self.ctx, self.random
+        forced = [e for e in self.events if e["turn"] == ctx.turn]
         for inj in self.compiled.injects:
-            if inj.once and self.fired_inj[inj.index]:
-                continue
-            due = inj.at_turn == ctx.turn if inj.at_turn is not None else False
-            if not due and inj.when is not None:
-                due = bool(inj.when(ctx))
-            if not due:
-                continue
-            p = float(inj.probability(ctx))
-            if p < 1.0 and rnd.random() >= p:
-                continue
+            by_hand = any(e.get("inject") == inj.id for e in forced)
+            if not by_hand:
+                if inj.once and self.fired_inj[inj.index]:
+                    continue
+                due = inj.at_turn == ctx.turn if inj.at_turn is not None else False
+                if not due and inj.when is not None:
+                    due = bool(inj.when(ctx))
+                if not due:
+                    continue
+                p = float(inj.probability(ctx))
+                if p < 1.0 and rnd.random() >= p:
+                    continue
             self.fired_inj[inj.index] = True
             acc: dict[int, float] = {}
             self._draw(inj.effects, acc)
             self._apply_now(acc)
             self.recorder.injects.append((ctx.turn, inj.index))
+        for e in forced:
+            if "variable" in e:
+                slot = self.compiled.slots.index(e["variable"])
+                self._apply_now({slot: float(e["delta"])})
+                self.recorder.adjustments.append((ctx.turn, slot, float(e["delta"])))
 
     def _apply_now(self, acc: dict[int, float]) -> None:
         x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi
@@ -301,6 +314,24 @@ class SummitModel(mesa.Model):
         from .result import RunResult
 
         return RunResult(self.recorder)
+
+
+def _check_events(c: Compiled, events: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    injects = {i.id for i in c.injects}
+    out = []
+    for e in events:
+        turn = int(e["turn"])
+        if "inject" in e:
+            if e["inject"] not in injects:
+                raise ValueError(f"unknown inject {e['inject']!r}")
+            out.append({"turn": turn, "inject": str(e["inject"])})
+        elif "variable" in e:
+            if e["variable"] not in c.slots[: c.n_vars]:
+                raise ValueError(f"unknown variable {e['variable']!r}")
+            out.append({"turn": turn, "variable": str(e["variable"]), "delta": float(e["delta"])})
+        else:
+            raise ValueError("an event needs 'inject' or 'variable'")
+    return out
 
 
 def _policy_for(actor: CActor, given: Any) -> Any:

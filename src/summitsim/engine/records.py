@@ -65,6 +65,7 @@ class Recorder:
         self.actions: list[ActionRecord] = []
         self.red_lines: list[RedLineRecord] = []
         self.injects: list[tuple[int, int]] = []
+        self.adjustments: list[tuple[int, int, float]] = []  # turn, slot, delta (by hand)
 
     def record_turn(self, ctx: Any) -> None:
         self.states.append(tuple(ctx.x))

@@ -150,6 +150,15 @@ class RunResult:
                     "rationale": {"sentence": f"Event: {inj.name}."},
                 }
             )
+        for t, slot, delta in self.rec.adjustments:
+            turns[t]["injects"].append(
+                {
+                    "inject": "adjustment",
+                    "variable": c.slots[slot],
+                    "delta": delta,
+                    "name": f"{c.slots[slot]} {delta:+g}",
+                }
+            )
         esc = self.escalation()
         for t in range(1, self.n_turns + 1):
             turns[t]["escalation"] = dict(zip([a.id for a in c.actors], esc[t - 1], strict=True))
