@@ -71,6 +71,7 @@ class CAction:
     escalation: float
     tags: tuple[str, ...]
     constant_delta: tuple[tuple[int, float], ...] | None  # expected delta, if state-free
+    slots: frozenset[int]  # the state slots its effects touch
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class CActor:
     name: str
     terms: tuple[CTerm, ...]
     terms_by_slot: Mapping[int, tuple[CTerm, ...]]
+    linear: Mapping[int, float]  # slot -> weight, for slots with only raise/lower terms
+    nonlinear: Mapping[int, Callable[[float], float]]  # slot -> summed term values
     actions: tuple[int, ...]
     beta: float
     foresight: int
@@ -126,7 +129,7 @@ class CRedLine:
     public: bool
     once: bool
     trigger_actions: tuple[int, ...]  # actions named in the trigger's did()/times()
-    trigger_slots: tuple[int, ...]  # state slots the trigger reads
+    trigger_slots: frozenset[int]  # state slots the trigger reads
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,7 @@ def _actions(b: _Builder) -> list[CAction]:
                 escalation=m.escalation,
                 tags=tuple(m.tags),
                 constant_delta=_constant_delta(effects),
+                slots=frozenset(e.slot for e in effects),
             )
         )
     return out
@@ -369,6 +373,12 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
         by_slot: dict[int, list[CTerm]] = {}
         for t in terms:
             by_slot.setdefault(t.slot, []).append(t)
+        linear = {
+            s: sum(t.weight if t.kind == "raise" else -t.weight for t in ts)
+            for s, ts in by_slot.items()
+            if all(t.kind in ("raise", "lower") for t in ts)
+        }
+        nonlinear = {s: _summed(tuple(ts)) for s, ts in by_slot.items() if s not in linear}
         out.append(
             CActor(
                 index=i,
@@ -376,6 +386,8 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
                 name=a.name,
                 terms=terms,
                 terms_by_slot={s: tuple(ts) for s, ts in by_slot.items()},
+                linear=linear,
+                nonlinear=nonlinear,
                 actions=tuple(x.index for x in actions if x.actor == i),
                 beta=a.profile.beta,
                 foresight=a.profile.foresight,
@@ -384,6 +396,12 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
             )
         )
     return out
+
+
+def _summed(terms: tuple[CTerm, ...]) -> Callable[[float], float]:
+    if len(terms) == 1:
+        return terms[0].value
+    return lambda v: sum(t.value(v) for t in terms)
 
 
 def _red_lines(b: _Builder) -> list[CRedLine]:
@@ -407,7 +425,7 @@ def _red_lines(b: _Builder) -> list[CRedLine]:
                 public=rl.public,
                 once=rl.once,
                 trigger_actions=refs[0],
-                trigger_slots=refs[1],
+                trigger_slots=frozenset(refs[1]),
             )
         )
     return out

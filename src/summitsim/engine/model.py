@@ -21,6 +21,7 @@ from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
 
 DEFAULT_SCENARIO = "pyongyang-2024"
+Reply = tuple[int, float, frozenset[int], pr.Delta, float]
 
 
 class Ctx:
@@ -109,6 +110,8 @@ class SummitModel(mesa.Model):
         self._delta: dict[int, pr.Delta] = {}
         self._cost: dict[int, float] = {}
         self._baseline: dict[int, bool] = {}
+        self._replies: dict[int, list[Reply]] = {}
+        self._agrees: dict[int, bool] = {}
         self.agents_by_index = [
             ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
         ]
@@ -133,6 +136,30 @@ class SummitModel(mesa.Model):
             v = self._cost[action] = float(self.compiled.actions[action].cost(self.ctx))
         return v
 
+    def reply_values(self, actor: CActor) -> list[Reply]:
+        """(action, gain net of cost at this turn's state, slots, delta, cost) per allowed
+        action of ``actor``: what foresight needs to find its best reply."""
+        vals = self._replies.get(actor.index)
+        if vals is None:
+            c, x = self.compiled, self.ctx.x
+            vals = []
+            for k in self.allowed[actor.index]:
+                d, cost = self.delta(k), self.cost(k)
+                vals.append((k, pr.gain(c, actor, x, d) - cost, c.actions[k].slots, d, cost))
+            self._replies[actor.index] = vals
+        return vals
+
+    def partner_agrees(self, action: int) -> bool:
+        """Would the partner (judging as an AI would) consent? True for moves needing none."""
+        ok = self._agrees.get(action)
+        if ok is None:
+            from ..policies.ai import would_consent
+
+            partner = self.compiled.actions[action].consent
+            ok = partner is None or would_consent(self, self.compiled.actors[partner], action)
+            self._agrees[action] = ok
+        return ok
+
     def knows(self, observer: int, red_line: int) -> bool:
         return self.revealed[red_line] or self.compiled.red_lines[red_line].owner == observer
 
@@ -149,6 +176,8 @@ class SummitModel(mesa.Model):
             base = self._baseline[rl.index] = bool(rl.trigger(self.ctx))
         if base:
             return False
+        if action not in rl.trigger_actions and rl.trigger_slots.isdisjoint(changes):
+            return False  # nothing the trigger reads differs from holding
         ctx = self.ctx
         hypo = Ctx(
             pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn
@@ -184,6 +213,8 @@ class SummitModel(mesa.Model):
         self._delta.clear()
         self._cost.clear()
         self._baseline.clear()
+        self._replies.clear()
+        self._agrees.clear()
         t = ctx.turn
         for actor in c.actors:
             self.allowed[actor.index] = [k for k in actor.actions if self._may(k, t)]

@@ -43,14 +43,34 @@ def apply(c: Compiled, x: Sequence[float], changes: Changes, delta: Delta) -> Ch
 
 
 def utility_change(actor: CActor, x: Sequence[float], changes: Changes) -> float:
-    by_slot = actor.terms_by_slot
+    """U(x with changes) - U(x), summed over the touched slots only."""
+    linear, nonlinear = actor.linear, actor.nonlinear
     total = 0.0
     for slot, new in changes.items():
-        terms = by_slot.get(slot)
-        if terms:
-            old = x[slot]
-            for t in terms:
-                total += t.value(new) - t.value(old)
+        w = linear.get(slot)
+        if w is not None:
+            total += w * (new - x[slot])
+        else:
+            f = nonlinear.get(slot)
+            if f is not None:
+                total += f(new) - f(x[slot])
+    return total
+
+
+def gain(c: Compiled, actor: CActor, x: Sequence[float], delta: Delta) -> float:
+    """``utility_change(actor, x, apply(c, x, {}, delta))`` without building the change set.
+    Assumes each slot appears once in ``delta`` (true of every delta built here)."""
+    linear, nonlinear, lo, hi = actor.linear, actor.nonlinear, c.lo, c.hi
+    total = 0.0
+    for slot, d in delta:
+        w = linear.get(slot)
+        f = None if w is not None else nonlinear.get(slot)
+        if w is None and f is None:
+            continue
+        old = x[slot]
+        new = old + d
+        new = lo[slot] if new < lo[slot] else hi[slot] if new > hi[slot] else new
+        total += w * (new - old) if w is not None else f(new) - f(old)  # type: ignore[misc]
     return total
 
 

@@ -26,8 +26,13 @@ def data_dir(name: str) -> Path:
 
 def bundled() -> dict[str, Path]:
     """Bundled scenario ids -> files, in name order."""
+    return dict(_bundled())
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> tuple[tuple[str, Path], ...]:
     folder = data_dir("scenarios")
-    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+    return tuple((p.stem, p) for p in sorted(folder.glob("*.yaml")))
 
 
 @lru_cache(maxsize=64)
@@ -40,7 +45,7 @@ def load_scenario(ref: str | Path | LoadedScenario) -> LoadedScenario:
     if isinstance(ref, LoadedScenario):
         return ref
     text = str(ref)
-    found = bundled().get(text)
+    found = dict(_bundled()).get(text)
     path = found if found is not None else Path(text)
     if found is None and not path.is_file():
         ids = ", ".join(bundled()) or "(none)"

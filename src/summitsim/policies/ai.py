@@ -10,10 +10,11 @@ broken by declaration order, hold first).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..engine import predict as pr
-from ..engine.compiled import HOLD, CActor
+from ..engine.compiled import HOLD, CActor, Compiled, CRedLine
 from .base import Anticipated, Decision, Rationale
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ class AIPolicy:
             anticipated=anticipated,
             expected_refusal=refused,
         )
-        rationale.terms = deciding_terms(model, actor, alts, eu, changes, pick)
+        if pick:
+            c, x = model.compiled, tuple(model.ctx.x)
+            chosen, held = (_as_changes(c, x, changes[k]) for k in (pick, 0))
+            rationale.explain = lambda: deciding_terms(actor, x, chosen, held)
         return Decision(action=alts[pick], by=self.by, rationale=rationale)
 
     def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
@@ -48,71 +52,121 @@ class AIPolicy:
 def would_consent(model: SummitModel, partner: CActor, action: int) -> bool:
     a = model.compiled.actions[action]
     x = model.ctx.x
-    gain = pr.utility_change(partner, x, pr.apply(model.compiled, x, {}, model.delta(action)))
+    gain = pr.gain(model.compiled, partner, x, model.delta(action))
     return gain - float(a.partner_cost(model.ctx)) >= 0.0
 
 
 def evaluate(
     model: SummitModel, actor: CActor, alts: list[int]
-) -> tuple[list[float], list[float], list[Anticipated], list[int], list[pr.Changes]]:
+) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
     c, x = model.compiled, model.ctx.x
     eu: list[float] = []
     plain: list[float] = []
     anticipated: list[Anticipated] = []
     refused: list[int] = []
-    all_changes: list[pr.Changes] = []
+    all_changes: list[Predicted] = []
+    watched = watched_red_lines(model, actor)
+    foresight = actor.foresight >= 2
+    repliers = relevant_repliers(model, actor, watched) if foresight else []
     for alt in alts:
-        own: pr.Changes = {}
+        delta: pr.Delta = ()
         cost = 0.0
         if alt != HOLD:
-            a = c.actions[alt]
-            cost = float(a.cost(model.ctx))
-            if a.consent is not None and not would_consent(model, c.actors[a.consent], alt):
-                refused.append(alt)
+            cost = model.cost(alt)
+            if model.partner_agrees(alt):
+                delta = model.delta(alt)
             else:
-                own = pr.apply(c, x, {}, model.delta(alt))
-        changes = own
-        if actor.foresight >= 2:
-            changes = best_replies(model, actor, own)
-        value = pr.utility_change(actor, x, changes) - cost
+                refused.append(alt)
+        changes: pr.Changes | None = None
+        if foresight:
+            own = pr.apply(c, x, {}, delta) if delta else {}
+            changes = best_replies(model, actor, own, repliers)
+            value = pr.utility_change(actor, x, changes) - cost
+        else:  # cheaper: no change set unless a red line needs one
+            value = pr.gain(c, actor, x, delta) - cost
         risk = 0.0
-        if own:
-            for ant in red_line_risks(model, actor, alt, changes):
+        if delta and watched:
+            for ant in red_line_risks(model, actor, alt, delta, changes, watched):
                 anticipated.append(ant)
                 risk += ant.credibility * ant.worth
         plain.append(value)
         eu.append(value + risk)
-        all_changes.append(changes)
+        all_changes.append(changes if changes is not None else delta)
     return eu, plain, anticipated, refused, all_changes
 
 
-def best_replies(model: SummitModel, actor: CActor, own: pr.Changes) -> pr.Changes:
-    """``own`` plus each other actor's myopic best reply to the state it would produce."""
+def relevant_repliers(model: SummitModel, actor: CActor, watched: list[CRedLine]) -> list[CActor]:
+    """Other actors with a move that touches what ``actor`` cares about or a red line it
+    watches; the replies of the rest cannot change its expected utility."""
+    relevant = set(actor.terms_by_slot)
+    for rl in watched:
+        relevant |= rl.trigger_slots
+    return [
+        other
+        for other in model.compiled.actors
+        if other.index != actor.index
+        and any(not r[2].isdisjoint(relevant) for r in model.reply_values(other))
+    ]
+
+
+def best_replies(
+    model: SummitModel, actor: CActor, own: pr.Changes, repliers: list[CActor]
+) -> pr.Changes:
+    """``own`` plus each replier's myopic best reply to the state ``own`` would produce."""
     c, x = model.compiled, model.ctx.x
     y = pr.overlay(x, own) if own else x
     changes = own
-    for other in c.actors:
-        if other.index == actor.index:
-            continue
-        best, best_value = HOLD, 0.0
-        for alt in model.allowed[other.index]:
-            d = pr.apply(c, y, {}, model.delta(alt))
-            v = pr.utility_change(other, y, d) - model.cost(alt)
+    gain = pr.gain
+    for other in repliers:
+        best: pr.Delta = ()
+        best_value = 0.0
+        for _, v, slots, delta, cost in model.reply_values(other):
+            if own and not slots.isdisjoint(own):
+                # the move acts on slots our move changed: value it at the predicted state
+                v = gain(c, other, y, delta) - cost
             if v > best_value:
-                best, best_value = alt, v
-        if best != HOLD:
-            changes = pr.apply(c, x, changes, model.delta(best))
+                best, best_value = delta, v
+        if best:
+            changes = pr.apply(c, x, changes, best)
     return changes
 
 
+Predicted = pr.Changes | pr.Delta  # a change set, or a delta not yet applied
+
+
+def _as_changes(c: Compiled, x: Sequence[float], p: Predicted) -> pr.Changes:
+    return p if isinstance(p, dict) else pr.apply(c, x, {}, p)
+
+
+def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:
+    """Red lines the actor knows of, owned by others, that could still be crossed."""
+    return [
+        rl
+        for rl in model.compiled.red_lines
+        if rl.owner != actor.index
+        and model.knows(actor.index, rl.index)
+        and not (rl.once and model.fired_rl[rl.index])
+    ]
+
+
 def red_line_risks(
-    model: SummitModel, actor: CActor, alt: int, changes: pr.Changes
+    model: SummitModel,
+    actor: CActor,
+    alt: int,
+    delta: pr.Delta,
+    changes: pr.Changes | None,
+    watched: list[CRedLine],
 ) -> list[Anticipated]:
+    """The red lines taking ``alt`` would cross, and what each response would be worth.
+    ``changes`` is the predicted change set (None: just ``delta`` applied)."""
     c, x = model.compiled, model.ctx.x
     out = []
-    for rl in c.red_lines:
-        if rl.owner == actor.index or not model.knows(actor.index, rl.index):
-            continue
+    touched = c.actions[alt].slots if changes is None else changes.keys()
+    for rl in watched:
+        if alt not in rl.trigger_actions and rl.trigger_slots.isdisjoint(touched):
+            continue  # nothing the trigger reads differs from holding
+        if changes is None:
+            changes = pr.apply(c, x, {}, delta)
         if not model.would_trigger(rl, alt, changes):
             continue
         response = model.response_delta(rl)
@@ -142,24 +196,16 @@ def choose(probs: list[float], u: float) -> int:
 
 
 def deciding_terms(
-    model: SummitModel,
-    actor: CActor,
-    alts: list[int],
-    eu: list[float],
-    changes: list[pr.Changes],
-    pick: int,
+    actor: CActor, x: Sequence[float], chosen: pr.Changes, hold: pr.Changes
 ) -> list[tuple[str, float]]:
     """The interest terms the choice gains most on, compared with holding."""
-    if pick == 0:
-        return []
-    x = model.ctx.x
-    mine = dict(_by_term(actor, x, changes[pick]))
-    held = dict(_by_term(actor, x, changes[0]))
+    mine = dict(_by_term(actor, x, chosen))
+    held = dict(_by_term(actor, x, hold))
     diffs = {d: mine.get(d, 0.0) - held.get(d, 0.0) for d in sorted(set(mine) | set(held))}
     ranked = sorted(diffs.items(), key=lambda kv: -kv[1])
     gains = [(d, v) for d, v in ranked if v > 1e-9]
     return gains[:3] if gains else ranked[:1]
 
 
-def _by_term(actor: CActor, x: list[float], changes: pr.Changes) -> list[tuple[str, float]]:
+def _by_term(actor: CActor, x: Sequence[float], changes: pr.Changes) -> list[tuple[str, float]]:
     return [(t.description, v) for t, v in pr.term_breakdown(actor, x, changes)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,9 +33,17 @@ class Rationale:
     probs: list[float]
     chosen: int
     anticipated: list[Anticipated] = field(default_factory=list)
-    terms: list[tuple[str, float]] = field(default_factory=list)  # deciding interest terms
     expected_refusal: list[int] = field(default_factory=list)
     note: str = ""
+    explain: Callable[[], list[tuple[str, float]]] | None = None  # computes `terms` on demand
+    _terms: list[tuple[str, float]] | None = None
+
+    @property
+    def terms(self) -> list[tuple[str, float]]:
+        """The deciding interest terms: what the choice gains most on, compared with holding."""
+        if self._terms is None:
+            self._terms = self.explain() if self.explain is not None else []
+        return self._terms
 
     def held_back(self) -> tuple[int, Anticipated] | None:
         """The alternative that red lines talked the actor out of, if any."""
