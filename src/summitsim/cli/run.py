@@ -26,6 +26,10 @@ def run(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the whole result as JSON to this file.")
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write a self-contained HTML report to this file."),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the outcome table.")
     ] = False,
@@ -40,6 +44,14 @@ def run(
     if json_path is not None:
         text = result.to_json()
         write_atomic(json_path, lambda p: p.write_text(text, encoding="utf-8"))
+    if report_path is not None:
+        from ..viz.report import build_report
+
+        with user_errors():
+            html = build_report(result.to_dict(), scenario=result.compiled.spec)
+        write_atomic(report_path, lambda p: p.write_text(html, encoding="utf-8"))
     narrate.print_run(result, quiet=quiet)
     if json_path is not None and not quiet:
         narrate.console().print(f"[dim]Result written to {json_path}[/dim]")
+    if report_path is not None and not quiet:
+        narrate.console().print(f"[dim]Report written to {report_path}[/dim]")

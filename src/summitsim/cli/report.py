@@ -1,0 +1,49 @@
+"""``summitsim report``: a self-contained HTML after-action report from a run result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app, fail, user_errors, write_atomic
+
+
+@app.command()
+def report(
+    result_file: Annotated[
+        Path, typer.Argument(help="A run result written by `summitsim run --json FILE`.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The HTML file to write (default: RESULT.html)."),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="A dashboards/*.yaml layout id or file (default: the scenario's)."),
+    ] = None,
+) -> None:
+    """Write one HTML file with the run's charts and a turn-by-turn after-action narrative.
+
+    plotly.js is embedded: the file works offline and opens with a double click."""
+    from ..viz.resultdoc import ResultFormatError, read_result
+
+    try:
+        data = read_result(result_file)
+    except ResultFormatError as exc:
+        fail(f"error: {exc}")
+    out = output if output is not None else result_file.with_suffix(".html")
+    if out.resolve() == result_file.resolve():
+        fail(f"error: {out}: the report would overwrite the result file")
+    from ..viz.report import build_report
+
+    with user_errors():
+        loaded = None
+        if layout is not None:
+            from ..dashboard.layout import load_layout
+
+            loaded = load_layout(layout)
+        text = build_report(data, layout=loaded)
+    write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
+    typer.echo(f"Report written to {out}")

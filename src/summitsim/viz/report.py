@@ -1,0 +1,431 @@
+"""The static after-action report: one self-contained HTML file (plotly.js embedded, no network).
+
+    >>> from summitsim.viz.report import build_report, write_report
+    >>> html_text = build_report(result.to_dict())          # doctest: +SKIP
+    >>> write_report(result.to_dict(), "report.html")       # doctest: +SKIP
+
+Other parts (the classroom's after-action report) add their own sections with
+``extra_sections=[Section("Decisions by the players", "<p>…</p>")]``; a section's ``html`` is
+inserted as given, so the caller escapes any user text in it (``html.escape``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..scenario.schema import Scenario
+from . import figures as F
+from .labels import Labels, labels_for, turn_date
+
+Result = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Section:
+    """An extra report section. ``html`` is trusted markup; ``title`` is escaped."""
+
+    title: str
+    html: str
+    id: str | None = None
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 1.5rem; color: #1b1b1b; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px
+solid #ddd; padding-bottom: .2rem; } h3 { margin: 1.2rem 0 .3rem; font-size: 1.05rem; }
+.meta { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; width: 100%; font-size: .88rem; margin: .5rem 0; }
+th, td { border: 1px solid #ddd; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+.fig { margin: 1rem 0; border: 1px solid #eee; border-radius: 4px; }
+.crossed { color: #b34700; font-weight: 600; } .approached { color: #8a6d00; }
+.why { color: #333; } .held { color: #777; font-size: .88rem; }
+nav a { margin-right: .8rem; } ul.turn { margin-top: .2rem; }
+@media print { .fig { break-inside: avoid; } }
+"""
+
+_PLOTLY_JS: str | None = None
+
+
+def plotly_js() -> str:
+    """The plotly.js bundle shipped with the plotly package (read once per process)."""
+    global _PLOTLY_JS
+    if _PLOTLY_JS is None:
+        from plotly.offline import get_plotlyjs
+
+        _PLOTLY_JS = get_plotlyjs()
+    return _PLOTLY_JS
+
+
+def figure_html(fig: Any, div_id: str, height: int | None = None) -> str:
+    """A div plus an inline script that draws ``fig`` with the embedded plotly.js.
+
+    ``<`` in the figure JSON is written as ``\\u003c`` so no text from a scenario can close the
+    script element."""
+    data = fig.to_plotly_json()
+    payload = {
+        "data": data.get("data", []),
+        "layout": data.get("layout", {}),
+        "frames": data.get("frames", []),
+        "config": {"displaylogo": False, "responsive": True},
+    }
+    import plotly.io as pio
+
+    text = pio.to_json(payload, validate=False).replace("<", "\\u003c")
+    style = f' style="height:{int(height)}px"' if height else ""
+    return (
+        f'<div class="fig" id="{div_id}"{style}></div>\n'
+        f"<script>Plotly.newPlot(document.getElementById({json.dumps(div_id)}), {text});</script>"
+    )
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _when(result: Result, turn: int) -> str:
+    d = turn_date(result, turn)
+    return f"Turn {turn}" + (f" ({d})" if d else "")
+
+
+def biggest_changes(
+    result: Result, turn: int, labels: Labels, k: int = 3
+) -> list[tuple[str, float, float]]:
+    """The ``k`` variables that moved most in ``turn`` (relative to their bounds when known)."""
+    if turn == 0:
+        return []
+    before = result["turns"][turn - 1]["state"]
+    after = result["turns"][turn]["state"]
+    moves = []
+    for v in F.variables_of(result):
+        delta = float(after[v]) - float(before[v])
+        if abs(delta) < 1e-9:
+            continue
+        lo, hi = labels.bounds.get(v, (0.0, 0.0))
+        scale = (hi - lo) if hi > lo else max(1.0, abs(float(before[v])))
+        moves.append((abs(delta) / scale, v, float(before[v]), float(after[v])))
+    moves.sort(reverse=True)
+    return [(v, a, b) for _, v, a, b in moves[:k]]
+
+
+def narrative_html(result: Result, labels: Labels) -> str:
+    """Turn by turn: what happened and why, red lines tested and events."""
+    out = []
+    names = labels.moves
+    for t in result["turns"][1:]:
+        turn = int(t["turn"])
+        items = []
+        held = []
+        for a in t.get("actions", []):
+            who = F.actor_name(result, a.get("actor"))
+            move = a.get("move")
+            why = (a.get("rationale") or {}).get("sentence", "")
+            if a.get("by") == "inject":
+                continue  # listed under events below
+            if move == "hold" and a.get("status") == "done":
+                held.append(who)
+                continue
+            status = " — <em>refused</em>" if a.get("status") == "refused" else ""
+            esc = float(a.get("escalation") or 0.0)
+            esc_text = f", escalation {esc:+g}" if esc else ""
+            items.append(
+                f"<li><b>{_esc(who)}</b>: {_esc(names.get(move, move))}"
+                f" <span class='meta'>({_esc(a.get('by'))}{esc_text})</span>{status}"
+                f"<br><span class='why'>{_esc(why)}</span></li>"
+            )
+        for rl in t.get("red_lines", []):
+            owner = F.actor_name(result, rl.get("owner"))
+            desc = labels.red_lines.get(rl["red_line"], rl["red_line"])
+            if rl.get("status") == "crossed":
+                by = ", ".join(F.actor_name(result, b) for b in rl.get("crossed_by") or [])
+                answer = (
+                    f"{owner} answered: {labels.responses.get(rl['red_line'], 'it responded')}."
+                    if rl.get("responded")
+                    else f"{owner} did not follow through this turn."
+                )
+                items.append(
+                    f"<li class='crossed'>Red line crossed — {_esc(owner)}'s "
+                    f"“{_esc(desc)}” ({_esc(rl['red_line'])})"
+                    f"{' by ' + _esc(by) if by else ''}. {_esc(answer)}</li>"
+                )
+            else:
+                items.append(
+                    f"<li class='approached'>Red line approached — {_esc(owner)}'s "
+                    f"“{_esc(desc)}” ({_esc(rl['red_line'])}).</li>"
+                )
+        for inj in t.get("injects", []):
+            items.append(f"<li>Event: {_esc(inj.get('name', inj.get('inject')))}</li>")
+        changes = biggest_changes(result, turn, labels)
+        if changes:
+            text = "; ".join(
+                f"{v} {a:.3g} → {b:.3g}" + (f" {labels.units[v]}" if labels.units.get(v) else "")
+                for v, a, b in changes
+            )
+            items.append(f"<li class='meta'>Biggest changes: {_esc(text)}</li>")
+        if held:
+            items.append(f"<li class='held'>Held: {_esc(', '.join(held))}</li>")
+        out.append(f"<h3>{_esc(_when(result, turn))}</h3><ul class='turn'>{''.join(items)}</ul>")
+    return "\n".join(out)
+
+
+def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
+    """One row per red line that was approached or crossed."""
+    seen: dict[str, dict[str, Any]] = {}
+    for t in result["turns"]:
+        for rl in t.get("red_lines", []):
+            row = seen.setdefault(
+                rl["red_line"],
+                {
+                    "owner": F.actor_name(result, rl.get("owner")),
+                    "approached": None,
+                    "crossed": None,
+                    "by": set(),
+                    "responded": False,
+                },
+            )
+            key = "crossed" if rl.get("status") == "crossed" else "approached"
+            if row[key] is None:
+                row[key] = t["turn"]
+            if key == "crossed":
+                row["by"].update(rl.get("crossed_by") or [])
+                row["responded"] = row["responded"] or bool(rl.get("responded"))
+    return [
+        [
+            rid,
+            row["owner"],
+            labels.red_lines.get(rid, ""),
+            "" if row["approached"] is None else row["approached"],
+            "" if row["crossed"] is None else row["crossed"],
+            ", ".join(sorted(row["by"])),
+            ("yes" if row["responded"] else "no") if row["crossed"] is not None else "",
+        ]
+        for rid, row in seen.items()
+    ]
+
+
+def panel_html(
+    result: Result, panel: Any, index: int, labels: Labels, make_id: Callable[[str], str]
+) -> str:
+    """One layout panel (timeline, escalation, ...) as report HTML."""
+    kind = panel.kind
+    title = panel.title
+    h = panel.height
+    if kind == "timeline":
+        fig = F.timeline_figure(result, panel.variables or None, title=title or "World state")
+    elif kind == "escalation":
+        fig = F.escalation_figure(result, title=title or "Escalation per turn")
+    elif kind == "actions":
+        fig = F.action_timeline_figure(
+            result, title=title or "Who did what, when", move_names=labels.moves
+        )
+    elif kind == "relations":
+        fig = F.relations_figure(result, title=title or "Relations between actors")
+    elif kind == "outcomes":
+        rows = F.outcome_rows(result, labels.outcomes)
+        return f"<h3>{_esc(title or 'Outcomes')}</h3>" + _table(
+            ["outcome", "description", "value", "first turn it held"],
+            [
+                [
+                    r["outcome"],
+                    r["description"],
+                    r["value"],
+                    "" if r["first_turn"] is None else r["first_turn"],
+                ]
+                for r in rows
+            ],
+        )
+    elif kind == "turn_log":
+        rows = F.turn_log_rows(result, labels.moves)
+        return f"<h3>{_esc(title or 'Turn log')}</h3>" + _table(
+            ["turn", "actor", "move", "by", "status", "escalation", "rationale"],
+            [
+                [
+                    r["turn"],
+                    r["actor"],
+                    r["move"],
+                    r["by"],
+                    r["status"],
+                    _fmt(r["escalation"]),
+                    r["rationale"],
+                ]
+                for r in rows
+            ],
+        )
+    else:  # pragma: no cover - the layout schema allows only the kinds above
+        raise ValueError(f"unknown panel kind {kind!r}")
+    return figure_html(fig, make_id(f"{kind}-{index}"), h)
+
+
+def build_report(
+    result: Result,
+    *,
+    extra_sections: Sequence[Section | tuple[str, str]] = (),
+    layout: Any = None,
+    scenario: Scenario | None = None,
+    title: str | None = None,
+) -> str:
+    """The whole report as one HTML string.
+
+    ``layout`` is a :class:`~summitsim.dashboard.layout.Layout` (or a loaded one); by default
+    the layout the scenario names, else ``default``. ``scenario`` supplies move names and
+    descriptions; by default the bundled scenario of the result, if unchanged."""
+    from ..dashboard.layout import LoadedLayout, layout_for
+    from .labels import scenario_for
+
+    spec = scenario if scenario is not None else scenario_for(result)
+    labels = labels_for(result, spec)
+    if layout is None:
+        spec_layout = spec.meta.dashboard if spec is not None else None
+        layout = layout_for(spec_layout).check(list(result["turns"][0]["state"])).layout
+    elif isinstance(layout, LoadedLayout):
+        layout = layout.check(list(result["turns"][0]["state"])).layout
+    used: set[str] = set()
+
+    def make_id(base: str) -> str:
+        k = f"fig-{base}"
+        n = 1
+        while k in used:
+            n += 1
+            k = f"fig-{base}-{n}"
+        used.add(k)
+        return k
+
+    sc = result.get("scenario") or {}
+    heading = title or sc.get("title") or sc.get("id") or "summitsim run"
+    params = result.get("params") or {}
+    summary = result.get("summary") or {}
+    n_turns = len(result["turns"]) - 1
+    peak_turn = None
+    peak = None
+    for t in result["turns"][1:]:
+        total = sum((t.get("escalation") or {}).values())
+        if peak is None or total > peak:
+            peak, peak_turn = total, t["turn"]
+    outcome_rows = F.outcome_rows(result, labels.outcomes)
+    rl_rows = red_lines_summary(result, labels)
+    sections: list[tuple[str, str, str]] = []
+    overview = [
+        "<p>",
+        f"Scenario <b>{_esc(sc.get('id', '?'))}</b>",
+        f" ({_esc(sc.get('source', ''))}, sha256 {_esc(str(sc.get('sha256', ''))[:12])}…),"
+        if sc.get("source")
+        else ",",
+        f" seed {_esc(result.get('seed'))}, {n_turns} turns",
+        f" of a {_esc(result.get('turn_length'))}" if result.get("turn_length") else "",
+        f" from {_esc(result.get('start_date'))}" if result.get("start_date") else "",
+        ".</p>",
+    ]
+    if peak is not None:
+        overview.append(
+            f"<p>Peak escalation: <b>{peak:g}</b> in turn {peak_turn}. "
+            f"Red lines crossed: <b>{sum(1 for r in rl_rows if r[4] != '')}</b> of "
+            f"{len(summary.get('first_crossed') or {}) or len(rl_rows)}"
+            " declared.</p>"
+        )
+    overview.append(
+        "<h3>Parameters</h3>"
+        + _table(["parameter", "value"], [[k, _fmt(v)] for k, v in params.items()])
+    )
+    overview.append(
+        "<h3>Outcomes</h3>"
+        + _table(
+            ["outcome", "description", "value", "first turn it held"],
+            [
+                [r["outcome"], r["description"], r["value"], r["first_turn"] or ""]
+                for r in outcome_rows
+            ],
+        )
+    )
+    overview.append(
+        "<h3>Red lines tested</h3>"
+        + (
+            _table(
+                [
+                    "red line",
+                    "owner",
+                    "what it guards",
+                    "first approached",
+                    "first crossed",
+                    "crossed by",
+                    "answered",
+                ],
+                rl_rows,
+            )
+            if rl_rows
+            else "<p>No red line was approached or crossed.</p>"
+        )
+    )
+    sections.append(("summary", "Summary", "".join(overview)))
+    figs = "\n".join(
+        panel_html(result, p, i, labels, make_id)
+        for i, p in enumerate(layout.report_panels)
+        if p.kind != "outcomes"  # already in the summary
+    )
+    sections.append(("charts", "Charts", figs))
+    sections.append(
+        ("narrative", "What happened, turn by turn, and why", narrative_html(result, labels))
+    )
+    for k, extra in enumerate(extra_sections):
+        sec = extra if isinstance(extra, Section) else Section(extra[0], extra[1])
+        sections.append((sec.id or f"extra-{k + 1}", _esc(sec.title), sec.html))
+    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t, _ in sections)
+    body = "\n".join(f'<section id="{sid}"><h2>{t}</h2>\n{h}</section>' for sid, t, h in sections)
+    made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+        f"<meta name='generator' content='summitsim {_esc(result.get('summitsim_version', ''))}'>"
+        f"\n<title>{_esc(heading)} — after-action report</title>\n<style>{_CSS}</style>\n"
+        f"<script>{plotly_js()}</script>\n</head>\n<body>\n"
+        f"<h1>{_esc(heading)}</h1>\n"
+        f"<p class='meta'>After-action report made by summitsim "
+        f"{_esc(result.get('summitsim_version', ''))} on {made}.</p>\n"
+        f"<nav>{nav}</nav>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def write_report(
+    result: Result,
+    path: str | Path,
+    *,
+    extra_sections: Sequence[Section | tuple[str, str]] = (),
+    layout: Any = None,
+    scenario: Scenario | None = None,
+) -> Path:
+    """Build the report and write it atomically (a temporary file, then a rename)."""
+    import os
+    import tempfile
+
+    text = build_report(result, extra_sections=extra_sections, layout=layout, scenario=scenario)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

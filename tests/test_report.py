@@ -1,0 +1,192 @@
+"""The static HTML report: self-contained, narrative, escaped, and written whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import summitsim
+from _vizdata import tiny_result
+from summitsim.cli import app
+from summitsim.viz.report import Section, build_report, write_report
+from summitsim.viz.resultdoc import ResultFormatError, check_result
+
+runner = CliRunner()
+CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def real_json(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("run") / "run.json"
+    path.write_text(summitsim.run("pyongyang-2024", seed=5).to_json(), encoding="utf-8")
+    return path
+
+
+def test_report_is_self_contained():
+    text = build_report(tiny_result())
+    assert text.startswith("<!DOCTYPE html>")
+    # plotly.js itself is inline, and nothing is fetched from the network
+    assert "plotly.js v" in text or "plotly.js" in text[:200_000]
+    assert len(text) > 1_000_000
+    assert not re.search(r"<script[^>]+src=", text)
+    assert not re.search(r"<link[^>]+href=[\"']https?:", text)
+    scripts = re.findall(r"<script[^>]*>", text)
+    assert all("src" not in s for s in scripts)
+    # one plot per chart panel of the default layout (outcomes and turn log are tables)
+    assert len(re.findall(r"Plotly\.newPlot\(", text)) == 4
+
+
+def test_report_narrative_tells_what_happened_and_why():
+    text = build_report(tiny_result())
+    assert "<h3>Turn 1 (2024-06)</h3>" in text
+    assert "<h3>Turn 3 (2024-08)</h3>" in text
+    turn2 = text.split("<h3>Turn 2 (2024-07)</h3>")[1].split("<h3>")[0]
+    assert "A struck." in turn2
+    assert "Red line crossed" in turn2 and "no_strike" in turn2 and "by Alpha" in turn2
+    assert "refused" in turn2
+    turn1 = text.split("<h3>Turn 1 (2024-06)</h3>")[1].split("<h3>")[0]
+    assert "Event: Storm" in turn1
+    assert "Held: Beta" in turn1
+    assert "Biggest changes:" in turn1
+    # the summary: outcomes and red lines tested
+    summary = text.split('<section id="summary">')[1].split("</section>")[0]
+    assert "<td>done</td><td></td><td>yes</td><td>2</td>" in summary
+    assert re.search(r"<td>no_strike</td><td>Beta</td><td></td><td></td><td>2</td>", summary)
+    assert "Peak escalation: <b>12</b> in turn 2" in summary
+
+
+def test_report_uses_scenario_names_for_bundled_results(real_json):
+    data = json.loads(real_json.read_text())
+    text = build_report(data)
+    # move names from the bundled scenario, not only ids
+    assert "Help with reconnaissance satellites" in text or "Sign a" in text
+    assert "Russia" in text
+
+
+def test_report_escapes_text_from_the_result():
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
+    r = tiny_result(actors={"a": evil, "b": "Beta"})
+    r["turns"][2]["actions"][0]["rationale"]["sentence"] = evil
+    text = build_report(r)
+    assert evil not in text
+    assert "<img src=x" not in text
+    assert "&lt;/script&gt;" in text  # shown as text in the narrative
+    # inside figure JSON the markup is neutralised as \u003c
+    assert re.search(r"\\u003c(\\u002f|\\?/)script", text)
+    assert not re.search(r"</script>\s*<script>alert", text)
+
+
+def test_extra_sections_are_added_in_order():
+    text = build_report(
+        tiny_result(),
+        extra_sections=[
+            Section("Player <decisions>", "<p id='x1'>one</p>"),
+            ("Notes", "<p>two</p>"),
+        ],
+    )
+    assert "Player &lt;decisions&gt;" in text
+    assert text.index("id='x1'") < text.index("<p>two</p>")
+    assert 'href="#extra-2"' in text
+
+
+def test_write_report_writes_whole_file(tmp_path):
+    out = write_report(tiny_result(), tmp_path / "r.html")
+    assert out.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_check_result_rejects_non_results():
+    with pytest.raises(ResultFormatError, match="expected a JSON object"):
+        check_result([1, 2])
+    with pytest.raises(ResultFormatError, match="turns: missing required key"):
+        d = tiny_result()
+        del d["turns"]
+        check_result(d)
+    d = tiny_result()
+    d["turns"][2]["turn"] = 5
+    with pytest.raises(ResultFormatError, match="turn number 5, expected 2"):
+        check_result(d)
+    d = tiny_result()
+    d["turns"][1]["state"]["x"] = "high"
+    with pytest.raises(ResultFormatError, match=r"turns\.1\.state\.x"):
+        check_result(d)
+    assert check_result(tiny_result()) is not None
+
+
+# ----- the CLI ---------------------------------------------------------------------------------
+def test_cli_report_writes_html(real_json, tmp_path):
+    out = tmp_path / "report.html"
+    res = runner.invoke(app, ["report", str(real_json), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "What happened, turn by turn, and why" in text
+    assert "<h3>Turn 24 (2026-05)</h3>" in text
+
+
+def test_cli_report_default_output_next_to_result(real_json):
+    res = runner.invoke(app, ["report", str(real_json)])
+    assert res.exit_code == 0, res.output
+    assert real_json.with_suffix(".html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not valid JSON"),
+        ('{"summitsim_version": "0.1"}', "not a summitsim result"),
+        ("[]", "not a summitsim result"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+    ],
+)
+def test_cli_report_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, content, message):
+    src = tmp_path / "result.json"
+    if isinstance(content, str):
+        src.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        src.write_bytes(content)
+    out = tmp_path / "out.html"
+    out.write_text("previous report", encoding="utf-8")
+    proc = subprocess.run(
+        [*CLI, "report", str(src), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr
+    assert out.read_text(encoding="utf-8") == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["out.html"] + (["result.json"] if content is not None else [])
+    )
+
+
+def test_cli_report_malformed_layout_gets_file_line_col(real_json, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "id: bad\nrun:\n  panels:\n    - kind: pie\ncompare:\n  panels: [{kind: bands}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(real_json), "-o", str(out), "--layout", str(bad)])
+    assert res.exit_code == 2
+    assert f"{bad}:4:13: run.panels.0.kind:" in res.output
+    assert not out.exists()
+
+
+def test_run_report_option_writes_report(tmp_path):
+    out = tmp_path / "run.html"
+    res = runner.invoke(app, ["run", "pyongyang-2024", "--seed", "2", "-q", "--report", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "seed 2, 24 turns" in text
+    res = runner.invoke(app, ["run", "--report", str(tmp_path / "missing" / "r.html"), "-q"])
+    assert res.exit_code == 2
