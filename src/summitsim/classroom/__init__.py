@@ -1,0 +1,1 @@
+"""Classroom play: games in SQLite, the terminal player, the classroom web server and its rules."""

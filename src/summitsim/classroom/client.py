@@ -1,0 +1,142 @@
+"""A small HTTP client for the classroom server, speaking to it as a browser's Dash page
+does (login form, CSRF header, ``/_dash-update-component`` callbacks).
+
+The tests and benchmarks use it; an instructor can script a game with it too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+TEAM_VIEW = [
+    ("t-status", "children"),
+    ("t-move", "options"),
+    ("t-briefing", "children"),
+    ("t-world", "children"),
+    ("t-history", "children"),
+    ("t-chart", "figure"),
+    ("t-seen", "data"),
+]
+INSTRUCTOR_VIEW = [
+    ("i-status", "children"),
+    ("i-teams", "children"),
+    ("i-history", "children"),
+    ("i-chart", "figure"),
+    ("i-seen", "data"),
+]
+CONTROL_INPUTS = ["i-close", "i-pause", "i-resume", "i-undo", "i-inject", "i-adjust"]
+
+
+def output_spec(outputs: list[tuple[str, str]]) -> tuple[str, Any]:
+    if len(outputs) == 1:
+        i, p = outputs[0]
+        return f"{i}.{p}", {"id": i, "property": p}
+    text = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+    return text, [{"id": i, "property": p} for i, p in outputs]
+
+
+class Client:
+    """One browser's worth of state: cookies and the CSRF token."""
+
+    def __init__(self, base: str, timeout: float = 30.0):
+        import requests
+
+        self.base = base.rstrip("/")
+        self.http = requests.Session()
+        self.timeout = timeout
+
+    # ----- plain pages -----------------------------------------------------------------
+    def login(self, code: str) -> Any:
+        r = self.http.get(self.base + "/login", timeout=self.timeout)
+        m = re.search(r'name="csrf" value="([^"]+)"', r.text)
+        csrf = m.group(1) if m else ""
+        return self.http.post(
+            self.base + "/login",
+            data={"code": code, "csrf": csrf},
+            allow_redirects=False,
+            timeout=self.timeout,
+        )
+
+    @property
+    def csrf(self) -> str:
+        return str(self.http.cookies.get("_csrf_token") or "")
+
+    def get(self, path: str) -> Any:
+        return self.http.get(self.base + path, timeout=self.timeout, allow_redirects=False)
+
+    # ----- Dash callbacks --------------------------------------------------------------
+    def callback(
+        self,
+        outputs: list[tuple[str, str]],
+        inputs: list[tuple[str, str, Any]],
+        state: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+        changed: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        text, spec = output_spec(outputs)
+        body = {
+            "output": text,
+            "outputs": spec,
+            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+            "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
+        }
+        h = {"X-CSRFToken": self.csrf} if headers is None else headers
+        return self.http.post(
+            self.base + "/_dash-update-component", json=body, headers=h, timeout=self.timeout
+        )
+
+    @staticmethod
+    def message(resp: Any, output: str) -> Any:
+        if resp.status_code != 200:
+            return None
+        return resp.json()["response"][output]["children"]
+
+    def submit(self, move: str, why: str = "") -> tuple[int, Any, float]:
+        """Submit a team's move; returns (HTTP status, the message shown, seconds)."""
+        t = time.perf_counter()
+        r = self.callback(
+            [("t-msg", "children")],
+            [("t-submit", "n_clicks", 1)],
+            [("t-move", "value", move), ("t-why", "value", why)],
+        )
+        return r.status_code, self.message(r, "t-msg"), time.perf_counter() - t
+
+    def team_view(self, seen: int = -1) -> Any:
+        r = self.callback(
+            TEAM_VIEW,
+            [("t-tick", "n_intervals", 1), ("t-msg", "children", None)],
+            [("t-seen", "data", seen)],
+        )
+        return r
+
+    def instructor_view(self, seen: int = -1) -> Any:
+        return self.callback(
+            INSTRUCTOR_VIEW,
+            [("i-tick", "n_intervals", 1), ("i-msg", "children", None)],
+            [("i-seen", "data", seen)],
+        )
+
+    def control(
+        self,
+        what: str,
+        missing: str = "ai",
+        inject: str | None = None,
+        variable: str | None = None,
+        delta: Any = None,
+    ) -> tuple[int, Any]:
+        """An instructor's button: close, pause, resume, undo, inject or adjust."""
+        r = self.callback(
+            [("i-msg", "children")],
+            [(i, "n_clicks", 1 if i == f"i-{what}" else 0) for i in CONTROL_INPUTS],
+            [
+                ("i-missing", "value", missing),
+                ("i-inject-id", "value", inject),
+                ("i-adjust-var", "value", variable),
+                ("i-adjust-delta", "value", delta),
+            ],
+            changed=f"i-{what}.n_clicks",
+        )
+        return r.status_code, self.message(r, "i-msg")

@@ -1,0 +1,435 @@
+"""A game in which people play some actors: its record, the replay that rebuilds its state,
+and what a player may see and do.
+
+A game is its scenario, parameters, seed and the list of closed turns (each with the
+people's moves and the instructor's events). The state is never stored: it follows by
+replaying those inputs, which also gives undo and the after-action report for free.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine.compiled import HOLD, CActor, Compiled
+from ..engine.model import Ctx, SummitModel
+from ..engine.registry import get_compiled, load_scenario
+from ..policies.ai import AIPolicy, would_consent
+from ..policies.base import Decision, Rationale, sentence
+
+if TYPE_CHECKING:
+    from ..scenario import LoadedScenario
+
+MAX_TEXT = 500  # characters in a written justification
+MISSING_MODES = ("ai", "hold")
+
+
+class GameError(ValueError):
+    """A request the rules of the game do not allow (shown to the player as one line)."""
+
+
+# --------------------------------------------------------------------------------------
+# What the people decided
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Move:
+    """One person's (or a missing team's stand-in's) decision for one turn.
+
+    ``move`` is a move id, or ``"hold"``; ``by`` is ``human`` for a submitted move, ``ai``
+    when the AI played a missing team, ``hold`` when a missing team held."""
+
+    actor: str
+    move: str
+    justification: str = ""
+    by: str = "human"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor,
+            "move": self.move,
+            "justification": self.justification,
+            "by": self.by,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Move:
+        return cls(str(d["actor"]), str(d["move"]), str(d.get("justification", "")), str(d["by"]))
+
+
+@dataclass
+class ClosedTurn:
+    turn: int
+    moves: dict[str, Move]  # actor id -> move, one per human actor
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def action_index(c: Compiled, actor: str, move: str) -> int:
+    """The action index of ``move`` for ``actor`` (``hold`` is HOLD); GameError if none."""
+    if move == "hold":
+        return HOLD
+    i = c.actor_index.get(actor)
+    if i is None:
+        raise GameError(f"unknown actor {actor!r}")
+    for k in c.actors[i].actions:
+        if c.actions[k].move == move:
+            return k
+    raise GameError(f"{c.actors[i].name} has no move {move!r}")
+
+
+def clean_text(text: Any, limit: int = MAX_TEXT) -> str:
+    """A justification as it will be stored: a string of printable text within the limit."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise GameError("the justification must be text")
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise GameError(f"the justification is too long ({len(text)} characters; at most {limit})")
+    bad = [ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0]
+    if bad:
+        raise GameError("the justification contains control characters")
+    return text
+
+
+# --------------------------------------------------------------------------------------
+# Policies used when replaying a game
+# --------------------------------------------------------------------------------------
+class ReplayPolicy:
+    """Plays a human actor from its stored moves; for a turn a team missed, the AI's move or
+    hold, as stored. With ``advise`` it also records, at each turn, what the AI would have
+    chosen in the player's place, drawing from its own random generator so the run's random
+    stream is untouched."""
+
+    by = "human"
+
+    def __init__(
+        self,
+        moves: Mapping[int, Move],
+        advise: dict[int, Decision] | None = None,
+        advice_seed: int = 0,
+    ):
+        self.moves = moves
+        self.advice = advise
+        self.advice_seed = advice_seed
+        self._ai = AIPolicy()
+
+    def decide(self, model: SummitModel, actor: CActor) -> Decision:
+        turn = model.ctx.turn
+        if self.advice is not None:
+            self.advice[turn] = advise(model, actor, self.advice_seed)
+        m = self.moves.get(turn)
+        if m is None or m.by == "hold":
+            note = f"{actor.name} held: the team did not submit a move this turn."
+            return _held("hold" if m is not None else "human", actor, note)
+        if m.by == "ai":
+            d = self._ai.decide(model, actor)
+            if d.rationale is not None:
+                why = sentence(model.compiled, d.rationale)
+                d.rationale.note = f"(The team did not submit; the AI played.) {why}"
+            return d
+        k = action_index(model.compiled, actor.id, m.move)
+        if k != HOLD and k not in model.allowed[actor.index]:
+            note = f"{actor.name} held: {m.move} was no longer possible."
+            return _held("human", actor, note, m.justification)
+        return Decision(action=k, by="human", justification=m.justification)
+
+    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
+        return would_consent(model, actor, action)
+
+
+def _held(by: str, actor: CActor, note: str, justification: str = "") -> Decision:
+    r = Rationale(actor.index, [HOLD], [0.0], [0.0], [1.0], HOLD, note=note)
+    return Decision(action=HOLD, by=by, rationale=r, justification=justification)
+
+
+def advise(model: SummitModel, actor: CActor, seed: int = 0) -> Decision:
+    """What the AI would choose for ``actor`` now (call during a turn, when ``model.allowed``
+    is current). It draws from a generator of its own, so the run is not perturbed."""
+    saved = model.random
+    model.random = random.Random(f"advice:{seed}:{model.ctx.turn}:{actor.id}")
+    try:
+        return AIPolicy().decide(model, actor)
+    finally:
+        model.random = saved
+
+
+def allowed_next(model: SummitModel, actor: int) -> list[int]:
+    """The actions ``actor`` may take on the next turn (mirrors the model's own check at the
+    start of a turn, using only its public fields; the state is not touched)."""
+    c = model.compiled
+    turn = model.ctx.turn + 1
+    ctx = Ctx(list(model.ctx.x), [0] * len(c.actions), list(model.ctx.used), turn)
+    out = []
+    for k in c.actors[actor].actions:
+        a = c.actions[k]
+        if a.max_uses is not None and ctx.used[k] >= a.max_uses:
+            continue
+        if a.cooldown and turn - model.last_used[k] <= a.cooldown:
+            continue
+        if a.when(ctx):
+            out.append(k)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The game definition and its replay
+# --------------------------------------------------------------------------------------
+@dataclass
+class GameDef:
+    scenario: str  # a bundled id or a path
+    sha256: str
+    params: dict[str, Any]
+    seed: int
+    turns: int
+    humans: list[str]  # actor ids played by people
+    text: str = ""  # the scenario file as it was when the game began
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "sha256": self.sha256,
+            "params": dict(self.params),
+            "seed": self.seed,
+            "turns": self.turns,
+            "humans": list(self.humans),
+            "scenario_text": self.text,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GameDef:
+        return cls(
+            str(d["scenario"]),
+            str(d["sha256"]),
+            dict(d["params"]),
+            int(d["seed"]),
+            int(d["turns"]),
+            [str(a) for a in d["humans"]],
+            str(d.get("scenario_text", "")),
+        )
+
+    def loaded(self) -> LoadedScenario:
+        """The scenario exactly as it was when the game began: the file if unchanged, else
+        the copy kept in the game record."""
+        from ..scenario import ScenarioError
+
+        try:
+            loaded = load_scenario(self.scenario)
+            if loaded.sha256 == self.sha256:
+                return loaded
+        except ScenarioError:
+            pass
+        if self.text and hashlib.sha256(self.text.encode("utf-8")).hexdigest() == self.sha256:
+            return _from_text(self.text, self.scenario)
+        raise GameError(
+            f"the scenario {self.scenario} has changed since the game was created and the "
+            "game record has no copy of the original"
+        )
+
+    def compiled(self) -> Compiled:
+        return get_compiled(self.loaded(), self.params)
+
+
+@functools.lru_cache(maxsize=16)
+def _from_text(text: str, ref: str) -> LoadedScenario:
+    from ..scenario.validate import load_text
+
+    return load_text(text, f"{ref} (as kept in the game record)")
+
+
+def scenario_text(ref: str) -> str:
+    """The text of a bundled scenario (by id) or a scenario file."""
+    from ..engine.registry import bundled
+
+    path = bundled().get(ref) or Path(ref)
+    return path.read_bytes().decode("utf-8")
+
+
+def new_def(
+    scenario: str,
+    humans: list[str],
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    turns: int | None = None,
+) -> GameDef:
+    """Check a new game's settings and fix them (parameters as the scenario types them)."""
+    loaded = load_scenario(scenario)
+    c = get_compiled(loaded, dict(params or {}))
+    if not humans:
+        raise GameError("a game needs at least one actor played by people")
+    for a in humans:
+        if a not in c.actor_index:
+            ids = ", ".join(x.id for x in c.actors)
+            raise GameError(f"unknown actor {a!r} (actors: {ids})")
+    if len(set(humans)) != len(humans):
+        raise GameError("each actor can be played by one team only")
+    n = c.turns if turns is None else int(turns)
+    if not 1 <= n <= 240:
+        raise GameError("turns must be between 1 and 240")
+    given = {k: c.params[k] for k in (params or {})}
+    text = scenario_text(scenario)
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != loaded.sha256:
+        text = ""  # changed on disk meanwhile: keep no copy rather than a wrong one
+    return GameDef(scenario, loaded.sha256, given, int(seed), n, list(humans), text)
+
+
+def replay(
+    gdef: GameDef, closed: list[ClosedTurn], advice: dict[str, dict[int, Decision]] | None = None
+) -> SummitModel:
+    """The model after the closed turns, rebuilt from the game's inputs."""
+    c = gdef.compiled()
+    by_actor: dict[str, dict[int, Move]] = {a: {} for a in gdef.humans}
+    events: list[Mapping[str, Any]] = []
+    for ct in closed:
+        for actor, m in ct.moves.items():
+            by_actor.setdefault(actor, {})[ct.turn] = m
+        events.extend({**e, "turn": ct.turn} for e in ct.events)
+    policies = {}
+    for a in gdef.humans:
+        adv = None
+        if advice is not None:
+            adv = advice.setdefault(a, {})
+        policies[a] = ReplayPolicy(by_actor[a], adv, gdef.seed)
+    model = SummitModel(
+        c, seed=gdef.seed, turns=gdef.turns, policies=policies, collect=False, events=events
+    )
+    for _ in closed:
+        if not model.running:
+            raise GameError("the game record has more turns than the game")
+        model.step()
+    return model
+
+
+# --------------------------------------------------------------------------------------
+# What a player may see
+# --------------------------------------------------------------------------------------
+def briefing(model: SummitModel, actor_id: str) -> dict[str, Any]:
+    """Everything ``actor_id``'s team may read: its own full briefing, interests and red
+    lines; other actors' public briefings and interests; the red lines of others that are
+    public or have been revealed. Nothing private of another actor."""
+    c = model.compiled
+    spec = c.spec
+    me = spec.actors[actor_id]
+    mine = c.actor_index[actor_id]
+    others = []
+    for aid, a in spec.actors.items():
+        if aid == actor_id:
+            continue
+        others.append(
+            {
+                "id": aid,
+                "name": a.name,
+                "description": a.description,
+                "briefing": a.briefing.public,
+                "interests": [i.description for i in a.interests if not i.private],
+            }
+        )
+    own_lines, known_lines = [], []
+    for rl in c.red_lines:
+        r = spec.red_lines[rl.id]
+        entry = {
+            "id": rl.id,
+            "owner": c.actors[rl.owner].name,
+            "description": r.description,
+            "response": r.response.description,
+            "public": r.public,
+        }
+        if rl.owner == mine:
+            own_lines.append({**entry, "credibility": round(rl.credibility, 3)})
+        elif model.knows(mine, rl.index):
+            known_lines.append({**entry, "belief": round(model.belief(mine, rl.index), 3)})
+    return {
+        "actor": actor_id,
+        "name": me.name,
+        "description": me.description,
+        "public": me.briefing.public,
+        "private": me.briefing.private,
+        "interests": [{"description": i.description, "private": i.private} for i in me.interests],
+        "red_lines": own_lines,
+        "known_red_lines": known_lines,
+        "others": others,
+    }
+
+
+def options(model: SummitModel, actor_id: str) -> list[dict[str, Any]]:
+    """The moves ``actor_id`` may take on the next turn (hold first), with descriptions."""
+    c = model.compiled
+    out = [{"move": "hold", "name": "Hold", "description": "Make no move this turn."}]
+    for k in allowed_next(model, c.actor_index[actor_id]):
+        a = c.actions[k]
+        d: dict[str, Any] = {
+            "move": a.move,
+            "name": a.name,
+            "description": a.description.strip(),
+            "escalation": a.escalation,
+        }
+        if a.consent is not None:
+            d["needs"] = c.actors[a.consent].name
+        out.append(d)
+    return out
+
+
+def public_state(model: SummitModel) -> list[dict[str, Any]]:
+    """The state every team sees: each variable and relation with its value and meaning."""
+    c = model.compiled
+    spec = c.spec
+    out = []
+    for k, name in enumerate(c.slots):
+        v = model.ctx.x[k]
+        if k < c.n_vars:
+            var = spec.variables[name]
+            out.append(
+                {
+                    "name": name,
+                    "value": v,
+                    "unit": var.unit,
+                    "description": var.description.strip(),
+                    "bounds": list(var.bounds),
+                }
+            )
+        else:
+            _, a, b = name.split(":")
+            out.append(
+                {
+                    "name": name,
+                    "value": v,
+                    "unit": "relation",
+                    "description": f"relation between {spec.actors[a].name} and "
+                    f"{spec.actors[b].name}",
+                    "bounds": [-1.0, 1.0],
+                }
+            )
+    return out
+
+
+def redact(result: dict[str, Any], viewer: str | None) -> dict[str, Any]:
+    """A run result as a team may see it: moves and what happened, without the AI's
+    rationales or other teams' justifications (the instructor, ``viewer=None``, sees all)."""
+    if viewer is None:
+        return result
+    out = dict(result)
+    turns = []
+    for t in result["turns"]:
+        t2 = dict(t)
+        acts = []
+        for a in t["actions"]:
+            a2 = dict(a)
+            r = a.get("rationale") or {}
+            if a.get("actor") == viewer:
+                keep = {"sentence": r.get("justification") or r.get("sentence", "")}
+                if "justification" in r:
+                    keep["justification"] = r["justification"]
+            elif a.get("by") in ("inject", "red_line"):
+                keep = {"sentence": r.get("sentence", "")}
+            else:
+                keep = {"sentence": ""}
+            a2["rationale"] = keep
+            acts.append(a2)
+        t2["actions"] = acts
+        turns.append(t2)
+    out["turns"] = turns
+    return out

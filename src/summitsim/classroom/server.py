@@ -1,0 +1,629 @@
+"""The classroom web app (Dash on Flask): a page for each team and one for the instructor.
+
+Security model (see docs/classroom.md):
+- identity comes only from the join code, exchanged at ``POST /login`` for a random
+  session id; the id is kept in Flask's signed session cookie (HttpOnly, SameSite=Strict)
+  and resolved on the server through the game file's ``sessions`` table;
+- every state-changing request (any method but GET/HEAD/OPTIONS, Dash callbacks included)
+  must carry the session's CSRF token (the ``X-CSRFToken`` header that Dash's renderer sends
+  from the ``_csrf_token`` cookie, or a ``csrf`` form field) and, when the browser says where
+  it comes from, the same origin;
+- every callback re-checks who is asking and what they may do: nothing the browser sends
+  (component values, ``dcc.Store`` data) is trusted for identity or rules;
+- wrong codes are slowed down per client address; codes are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html as htmlmod
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from .game import MAX_TEXT, GameError, briefing, options, public_state, redact
+from .store import GameStore, Identity
+
+REFRESH_MS = 2000
+MAX_BODY = 64 * 1024
+
+
+class Throttle:
+    """Slows down repeated wrong codes from one address: 0.5 s, 1 s, 2 s ... up to 8 s."""
+
+    def __init__(self) -> None:
+        self.fails: dict[str, tuple[int, float]] = {}
+        self.lock = threading.Lock()
+
+    def delay(self, addr: str) -> float:
+        with self.lock:
+            n, last = self.fails.get(addr, (0, 0.0))
+            if n and time.monotonic() - last > 600:
+                n = 0
+            return 0.0 if n == 0 else min(8.0, 0.25 * 2**n)
+
+    def failed(self, addr: str) -> None:
+        with self.lock:
+            n, _ = self.fails.get(addr, (0, 0.0))
+            self.fails[addr] = (n + 1, time.monotonic())
+            if len(self.fails) > 10000:
+                self.fails.clear()
+
+    def succeeded(self, addr: str) -> None:
+        with self.lock:
+            self.fails.pop(addr, None)
+
+
+LOGIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>summitsim classroom</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;padding:0 1em}}
+input{{font-size:1.2em;padding:.3em;width:100%;box-sizing:border-box;margin:.5em 0}}
+button{{font-size:1.1em;padding:.4em 1.2em}} .error{{color:#b00020}}</style></head>
+<body><h1>{title}</h1><p>Enter the join code your instructor gave your team.</p>
+{error}<form method="post" action="/login">
+<input type="hidden" name="csrf" value="{csrf}">
+<label for="code">Join code</label>
+<input id="code" name="code" autocomplete="off" autofocus maxlength="64"
+ placeholder="XXXX-XXXX-XXXX-XXXX">
+<button id="enter" type="submit">Enter</button></form></body></html>
+"""
+
+
+def create_app(store: GameStore) -> Any:
+    """The Dash app for one game file."""
+    import flask
+    from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+    server = flask.Flask("summitsim.classroom")
+    server.secret_key = store.secret_key()
+    server.config.update(
+        SESSION_COOKIE_NAME="summitsim_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        DEBUG=False,
+        TESTING=False,
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    throttle = Throttle()
+    title = store.compiled.spec.meta.title
+
+    def who() -> Identity | None:
+        return store.session(flask.session.get("sid"))
+
+    def csrf_token() -> str:
+        tok = flask.session.get("csrf")
+        if not isinstance(tok, str) or len(tok) < 20:
+            tok = secrets.token_urlsafe(32)
+            flask.session["csrf"] = tok
+        return tok
+
+    def same_origin() -> bool:
+        origin = flask.request.headers.get("Origin") or flask.request.headers.get("Referer")
+        if not origin:
+            return True
+        return urlparse(origin).netloc == flask.request.host
+
+    @server.before_request
+    def guard() -> Any:
+        req = flask.request
+        token = csrf_token()
+        if req.method not in ("GET", "HEAD", "OPTIONS"):
+            sent = req.headers.get("X-CSRFToken") or ""
+            if not sent and req.mimetype == "application/x-www-form-urlencoded":
+                sent = req.form.get("csrf", "")
+            if not (sent and hmac.compare_digest(str(sent), token) and same_origin()):
+                return flask.Response("forbidden: missing or wrong CSRF token\n", 403)
+        if req.method == "GET" and req.path == "/" and who() is None:
+            return flask.redirect("/login")
+        return None
+
+    @server.after_request
+    def headers(resp: Any) -> Any:
+        tok = flask.session.get("csrf")
+        if isinstance(tok, str) and flask.request.cookies.get("_csrf_token") != tok:
+            resp.set_cookie("_csrf_token", tok, samesite="Strict", httponly=False, path="/")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        req = flask.request
+        error = ""
+        if req.method == "POST":
+            addr = req.remote_addr or "?"
+            wait = throttle.delay(addr)
+            if wait:
+                time.sleep(wait)
+            code = req.form.get("code", "")
+            ident = store.check_code(code[:64]) if isinstance(code, str) else None
+            if ident is None:
+                throttle.failed(addr)
+                time.sleep(0.2)
+                error = '<p class="error" id="error">That code is not valid.</p>'
+            else:
+                throttle.succeeded(addr)
+                old = flask.session.get("sid")
+                if old:
+                    store.end_session(old)
+                flask.session.clear()
+                flask.session["sid"] = store.new_session(ident)
+                csrf_token()
+                return flask.redirect("/")
+        page = LOGIN_PAGE.format(
+            title=htmlmod.escape(title), error=error, csrf=htmlmod.escape(csrf_token())
+        )
+        return flask.Response(page, 401 if error else 200, mimetype="text/html")
+
+    @server.route("/logout", methods=["POST"])
+    def logout() -> Any:
+        store.end_session(flask.session.get("sid"))
+        flask.session.clear()
+        return flask.redirect("/login")
+
+    def instructor_only() -> Any:
+        w = who()
+        if w is None or w.role != "instructor":
+            flask.abort(403)
+
+    @server.route("/export.json")
+    def export() -> Any:
+        instructor_only()
+        resp = flask.jsonify(store.export())
+        resp.headers["Content-Disposition"] = "attachment; filename=game-export.json"
+        return resp
+
+    @server.route("/report.html")
+    def report() -> Any:
+        instructor_only()
+        from .report import after_action
+
+        s = store.state()
+        return flask.Response(after_action(store.gdef, s.closed), mimetype="text/html")
+
+    @server.errorhandler(413)
+    def too_big(_: Any) -> Any:
+        return flask.Response("request too large\n", 413)
+
+    app = Dash(
+        "summitsim.classroom",
+        server=server,  # type: ignore[arg-type]
+        title=f"summitsim classroom: {title}",
+        suppress_callback_exceptions=True,
+        update_title=None,  # type: ignore[arg-type]
+        serve_locally=True,
+    )
+
+    # ----- layouts ---------------------------------------------------------------------
+    def logout_form() -> Any:
+        return html.Div(
+            [
+                html.Button("Leave", id="logout", n_clicks=0, className="logout"),
+                dcc.Location(id="loc", refresh=True),
+            ]
+        )
+
+    def layout() -> Any:
+        try:
+            w = who()
+        except RuntimeError:  # outside a request (Dash validates the layout at start)
+            w = None
+
+        def common(px: str) -> list[Any]:
+            return [
+                dcc.Interval(id=px + "tick", interval=REFRESH_MS, n_intervals=0),
+                dcc.Store(id=px + "seen", data=-1),
+            ]
+
+        if w is None:
+            return html.Div([html.H1(title), html.A("Enter your join code", href="/login")])
+        if w.role == "team":
+            assert w.actor is not None
+            name = store.compiled.actors[store.compiled.actor_index[w.actor]].name
+            return html.Div(
+                [
+                    *common("t-"),
+                    html.H1(f"{name}", id="team-name"),
+                    html.Div(id="t-status", className="status"),
+                    html.Div(
+                        [
+                            html.H2("Your move"),
+                            dcc.RadioItems(id="t-move", options=[], value=None),
+                            html.Label("Why? (optional)", htmlFor="why"),
+                            dcc.Textarea(
+                                id="t-why", maxLength=MAX_TEXT, style={"width": "100%"}, value=""
+                            ),
+                            html.Button("Submit move", id="t-submit", n_clicks=0),
+                            html.Div(id="t-msg", role="status"),
+                        ],
+                        id="move-form",
+                    ),
+                    html.Div(id="t-briefing"),
+                    html.Div(id="t-world"),
+                    html.Div(id="t-history"),
+                    dcc.Graph(id="t-chart"),
+                    logout_form(),
+                ],
+                className="team",
+            )
+        c = store.compiled
+        return html.Div(
+            [
+                *common("i-"),
+                html.H1(f"Instructor: {title}"),
+                html.Div(id="i-status", className="status"),
+                html.Div(id="i-teams"),
+                html.Div(
+                    [
+                        html.H2("Control"),
+                        html.Label("Teams that have not submitted are played by"),
+                        dcc.RadioItems(
+                            id="i-missing",
+                            options=[
+                                {"label": "the AI", "value": "ai"},
+                                {"label": "hold (no move)", "value": "hold"},
+                            ],
+                            value="ai",
+                            inline=True,
+                        ),
+                        html.Button("Close turn", id="i-close", n_clicks=0),
+                        html.Button("Pause", id="i-pause", n_clicks=0),
+                        html.Button("Resume", id="i-resume", n_clicks=0),
+                        html.Button("Undo last turn", id="i-undo", n_clicks=0),
+                        html.H3("Inject an event"),
+                        dcc.Dropdown(
+                            id="i-inject-id",
+                            options=[{"label": i.name, "value": i.id} for i in c.injects],
+                        ),
+                        html.Button("Inject", id="i-inject", n_clicks=0),
+                        html.H3("Change a variable"),
+                        dcc.Dropdown(
+                            id="i-adjust-var",
+                            options=[{"label": v, "value": v} for v in c.slots[: c.n_vars]],
+                        ),
+                        dcc.Input(
+                            id="i-adjust-delta", type="number", placeholder="change, e.g. -10"
+                        ),
+                        html.Button("Apply change", id="i-adjust", n_clicks=0),
+                        html.Div(id="i-msg", role="status"),
+                        html.P(
+                            [
+                                html.A("Export the game (JSON)", href="/export.json"),
+                                " · ",
+                                html.A("After-action report", href="/report.html", target="_blank"),
+                            ]
+                        ),
+                    ],
+                    id="i-controls",
+                ),
+                html.Div(id="i-history"),
+                dcc.Graph(id="i-chart"),
+                logout_form(),
+            ],
+            className="instructor",
+        )
+
+    app.layout = layout
+
+    # ----- rendering -------------------------------------------------------------------
+    def clock(s: Any) -> str:
+        if store.finished(s):
+            return "The game is over."
+        parts = [f"Turn {s.turn} of {store.gdef.turns}"]
+        if s.paused:
+            parts.append("paused")
+        if store.deadline_minutes > 0:
+            left = store.deadline_minutes * 60 - s.elapsed()
+            if left >= 0:
+                parts.append(f"time left {int(left) // 60}:{int(left) % 60:02d}")
+            else:
+                parts.append(f"deadline passed {int(-left) // 60}:{int(-left) % 60:02d} ago")
+        return " · ".join(parts)
+
+    def history_view(result: dict[str, Any], instructor: bool) -> Any:
+        rows = []
+        for t in reversed(result["turns"][1:]):
+            items = []
+            for a in t["actions"]:
+                who_name = result["actors"].get(a.get("actor"), "Event") if a["actor"] else "Event"
+                r = a.get("rationale") or {}
+                text = f"{who_name}: {a['move']}"
+                if a["status"] == "refused":
+                    text += " (refused)"
+                if a["by"] not in ("ai", "inject"):
+                    text += f" [{a['by']}]"
+                why = r.get("sentence", "") if instructor else r.get("justification", "")
+                kids: list[Any] = [text]
+                if why:
+                    kids += [html.Br(), html.Small(why, className="why")]
+                items.append(html.Li(kids))
+            for rl in t["red_lines"]:
+                owner = result["actors"].get(rl["owner"], rl["owner"])
+                verb = "approached" if rl["status"] == "approached" else "crossed"
+                answered = " and answered" if rl["responded"] else ""
+                items.append(html.Li(f"Red line of {owner} {verb}{answered}: {rl['red_line']}"))
+            for e in t["injects"]:
+                if e.get("inject") == "adjustment":
+                    items.append(html.Li(f"Instructor change: {e['name']}"))
+            rows.append(html.Div([html.H3(f"Turn {t['turn']}"), html.Ul(items)]))
+        return html.Div([html.H2("History"), *rows] if rows else [html.H2("History"), "None yet."])
+
+    def chart(result: dict[str, Any]) -> Any:
+        from .charts import state_figure
+
+        return state_figure(result)
+
+    def world_view(model: Any) -> Any:
+        rows = [
+            html.Tr([html.Td(r["name"]), html.Td(f"{r['value']:.2f}"), html.Td(r["description"])])
+            for r in public_state(model)
+        ]
+        return html.Div([html.H2("The world now"), html.Table(html.Tbody(rows))])
+
+    def briefing_view(b: dict[str, Any]) -> Any:
+        kids: list[Any] = [html.H2("Your briefing"), html.P(b["public"])]
+        if b["private"]:
+            kids.append(html.P([html.B("For your eyes only: "), b["private"]], id="private"))
+        kids.append(html.H3("Your interests"))
+        kids.append(
+            html.Ul(
+                [
+                    html.Li(i["description"] + (" (private)" if i["private"] else ""))
+                    for i in b["interests"]
+                ]
+            )
+        )
+        if b["red_lines"]:
+            kids.append(html.H3("Your red lines"))
+            kids.append(
+                html.Ul(
+                    [
+                        html.Li(f"{r['description']}: you would {r['response']}")
+                        for r in b["red_lines"]
+                    ]
+                )
+            )
+        if b["known_red_lines"]:
+            kids.append(html.H3("Others' red lines you know of"))
+            kids.append(
+                html.Ul(
+                    [
+                        html.Li(f"{r['owner']}: {r['description']} (it would {r['response']})")
+                        for r in b["known_red_lines"]
+                    ]
+                )
+            )
+        kids.append(html.H3("The other actors"))
+        for o in b["others"]:
+            kids.append(
+                html.Details(
+                    [
+                        html.Summary(o["name"]),
+                        html.P(o["briefing"]),
+                        html.Ul([html.Li(i) for i in o["interests"]]),
+                    ]
+                )
+            )
+        return html.Div(kids)
+
+    def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except GameError as exc:
+                return str(exc)
+
+        wrapper.__name__ = fn.__name__
+        return wrapper
+
+    # ----- team callbacks --------------------------------------------------------------
+    @app.callback(
+        Output("t-status", "children"),
+        Output("t-move", "options"),
+        Output("t-briefing", "children"),
+        Output("t-world", "children"),
+        Output("t-history", "children"),
+        Output("t-chart", "figure"),
+        Output("t-seen", "data"),
+        Input("t-tick", "n_intervals"),
+        Input("t-msg", "children"),
+        State("t-seen", "data"),
+    )
+    def team_view(_: Any, __: Any, seen: Any) -> Any:
+        w = who()
+        if w is None or w.role != "team" or w.actor is None:
+            raise _forbidden()
+        s = store.state()
+        mine = s.pending.get(w.actor)
+        status: list[Any] = [html.Span(clock(s), id="t-clock")]
+        if mine is not None:
+            m = mine.move
+            status += [
+                html.Br(),
+                html.Span(f"Your move this turn: {m.move}", id="t-my-move"),
+            ]
+            if m.justification:
+                status += [" — ", html.Em(m.justification)]
+        elif not store.finished(s):
+            status += [html.Br(), html.Span("You have not submitted a move yet.", id="t-my-move")]
+        if seen == s.version:
+            return status, no_update, no_update, no_update, no_update, no_update, no_update
+        model = store.model(s)
+        opts = []
+        if not store.finished(s):
+            for o in options(model, w.actor):
+                label = f"{o['name']} — {o['description']}"
+                if o.get("needs"):
+                    label += f" (needs {o['needs']}'s consent)"
+                opts.append({"label": label, "value": o["move"]})
+        result = redact(store.result(s), w.actor)
+        return (
+            status,
+            opts,
+            briefing_view(briefing(model, w.actor)),
+            world_view(model),
+            history_view(result, instructor=False),
+            chart(result),
+            s.version,
+        )
+
+    @app.callback(
+        Output("t-msg", "children"),
+        Input("t-submit", "n_clicks"),
+        State("t-move", "value"),
+        State("t-why", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded
+    def submit(_: Any, move: Any, why: Any) -> Any:
+        w = who()
+        if w is None or w.role != "team" or w.actor is None:
+            raise _forbidden()
+        if not isinstance(move, str) or not move:
+            return "Choose a move first."
+        if why is not None and not isinstance(why, str):
+            return "The justification must be text."
+        turn = store.submit(w.actor, move, why or "")
+        return f"Move for turn {turn} received: {move}. You can change it until the turn closes."
+
+    # ----- instructor callbacks --------------------------------------------------------
+    @app.callback(
+        Output("i-status", "children"),
+        Output("i-teams", "children"),
+        Output("i-history", "children"),
+        Output("i-chart", "figure"),
+        Output("i-seen", "data"),
+        Input("i-tick", "n_intervals"),
+        Input("i-msg", "children"),
+        State("i-seen", "data"),
+    )
+    def instructor_view(_: Any, __: Any, seen: Any) -> Any:
+        w = who()
+        if w is None or w.role != "instructor":
+            raise _forbidden()
+        s = store.state()
+        c = store.compiled
+        rows = []
+        for a in store.gdef.humans:
+            p = s.pending.get(a)
+            name = c.actors[c.actor_index[a]].name
+            if p is None:
+                rows.append(html.Tr([html.Td(name), html.Td("—"), html.Td(""), html.Td("")]))
+            else:
+                at = time.strftime("%H:%M:%S", time.localtime(p.at))
+                rows.append(
+                    html.Tr(
+                        [
+                            html.Td(name),
+                            html.Td(f"submitted {at}"),
+                            html.Td(p.move.move),
+                            html.Td(p.move.justification),
+                        ],
+                        className="submitted",
+                    )
+                )
+        events = [html.Li(e.get("inject") or f"{e['variable']} {e['delta']:+g}") for e in s.events]
+        n = sum(1 for a in store.gdef.humans if a in s.pending)
+        teams = html.Div(
+            [
+                html.H2(f"Submissions: {n} of {len(store.gdef.humans)}", id="i-count"),
+                html.Table(html.Tbody(rows), id="i-team-table"),
+                html.Div([html.H3("Events for this turn"), html.Ul(events)] if events else []),
+            ]
+        )
+        status = html.Span(clock(s), id="i-clock")
+        if seen == s.version:
+            return status, teams, no_update, no_update, no_update
+        result = store.result(s)
+        return status, teams, history_view(result, instructor=True), chart(result), s.version
+
+    @app.callback(
+        Output("i-msg", "children"),
+        Input("i-close", "n_clicks"),
+        Input("i-pause", "n_clicks"),
+        Input("i-resume", "n_clicks"),
+        Input("i-undo", "n_clicks"),
+        Input("i-inject", "n_clicks"),
+        Input("i-adjust", "n_clicks"),
+        State("i-missing", "value"),
+        State("i-inject-id", "value"),
+        State("i-adjust-var", "value"),
+        State("i-adjust-delta", "value"),
+        prevent_initial_call=True,
+    )
+    @guarded
+    def control(*args: Any) -> Any:
+        w = who()
+        if w is None or w.role != "instructor":
+            raise _forbidden()
+        missing, inject_id, var, delta = args[6:]
+        what = ctx.triggered_id
+        if what == "close":
+            t = store.close_turn(missing if isinstance(missing, str) else "")
+            return f"Turn {t} closed."
+        if what == "pause":
+            store.pause(True)
+            return "Paused: teams cannot submit and the clock is stopped."
+        if what == "resume":
+            store.pause(False)
+            return "Resumed."
+        if what == "undo":
+            t = store.undo()
+            return f"Turn {t} reopened."
+        if what == "inject":
+            store.inject(inject_id)
+            return f"Event {inject_id} will happen when this turn closes."
+        if what == "adjust":
+            store.adjust(var, delta)
+            return f"Change to {var} will apply when this turn closes."
+        return no_update
+
+    @app.callback(
+        Output("loc", "href"),
+        Input("logout", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def leave(n: Any) -> Any:
+        if not n:
+            return no_update
+        store.end_session(flask.session.get("sid"))
+        flask.session.clear()
+        return "/login"
+
+    return app
+
+
+def _forbidden() -> Exception:
+    from werkzeug.exceptions import Forbidden
+
+    return Forbidden("not allowed for this session")
+
+
+def make_server(store: GameStore, host: str, port: int) -> Any:
+    from werkzeug.serving import make_server as mk
+
+    app = create_app(store)
+    return mk(host, port, app.server, threaded=True)
+
+
+def serve(path: str, host: str = "127.0.0.1", port: int = 8050, quiet: bool = False) -> None:
+    import logging
+
+    store = GameStore(path)
+    srv = make_server(store, host, port)
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    print(f"summitsim classroom: serving {path} on http://{host}:{srv.server_port}/", flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.server_close()

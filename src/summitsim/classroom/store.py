@@ -1,0 +1,502 @@
+"""A classroom game in SQLite: an append-only log of what people did, plus codes and sessions.
+
+Every accepted submission, closed turn, inject, undo and pause is one row of ``log``,
+written in a ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL`` (in WAL mode), so it
+is on disk before the player is told it was accepted. The game's state is the fold of that
+log (see :meth:`GameStore.state`) and the world state follows by replaying it.
+
+Join codes are stored only as SHA-256 digests and compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .game import (
+    MISSING_MODES,
+    ClosedTurn,
+    GameDef,
+    GameError,
+    Move,
+    action_index,
+    allowed_next,
+    clean_text,
+    replay,
+)
+
+EXPORT_FORMAT = "summitsim-classroom-game"
+EXPORT_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS codes (
+    role TEXT NOT NULL CHECK (role IN ('team', 'instructor')),
+    actor TEXT,
+    digest TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    actor TEXT,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    digest TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    actor TEXT,
+    created REAL NOT NULL
+);
+"""
+KINDS = ("submit", "close", "undo", "inject", "adjust", "pause", "resume")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_code() -> str:
+    """A join code: 16 random characters from a 32-letter alphabet (80 bits), in groups."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Identity:
+    role: str  # team | instructor
+    actor: str | None  # the team's actor
+
+
+@dataclass
+class Pending:
+    move: Move
+    at: float
+
+
+@dataclass
+class GameState:
+    """The fold of the log: what is closed, what is pending, and the clock."""
+
+    closed: list[ClosedTurn] = field(default_factory=list)
+    pending: dict[str, Pending] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    paused: bool = False
+    opened_at: float = 0.0
+    paused_for: float = 0.0  # seconds paused since the turn opened
+    paused_since: float | None = None
+    last_id: int = 0
+    version: int = 0  # id of the last close/undo row: the replay's cache key
+
+    @property
+    def turn(self) -> int:
+        """The open turn (one past the last when the game is over)."""
+        return len(self.closed) + 1
+
+    def elapsed(self, now: float | None = None) -> float:
+        now = time.time() if now is None else now
+        paused = self.paused_for + (now - self.paused_since if self.paused_since else 0.0)
+        return max(0.0, now - self.opened_at - paused)
+
+
+def fold(rows: list[tuple[int, float, str, int, str | None, str]], created: float) -> GameState:
+    s = GameState(opened_at=created)
+    for rid, at, kind, turn, actor, data in rows:
+        d = json.loads(data)
+        s.last_id = rid
+        if kind == "submit":
+            if turn == s.turn and actor is not None:
+                s.pending[actor] = Pending(Move.from_dict(d), at)
+        elif kind in ("inject", "adjust"):
+            if turn == s.turn:
+                s.events.append(d)
+        elif kind == "close":
+            moves = {m["actor"]: Move.from_dict(m) for m in d["moves"]}
+            s.closed.append(ClosedTurn(turn, moves, list(d["events"])))
+            s.pending, s.events = {}, []
+            s.opened_at, s.paused_for = at, 0.0
+            s.paused_since = at if s.paused else None
+            s.version = rid
+        elif kind == "undo":
+            ct = s.closed.pop()
+            s.pending = {a: Pending(m, at) for a, m in ct.moves.items() if m.by == "human"}
+            s.events = list(ct.events)
+            s.opened_at, s.paused_for = at, 0.0
+            s.paused_since = at if s.paused else None
+            s.version = rid
+        elif kind == "pause":
+            s.paused, s.paused_since = True, at
+        elif kind == "resume":
+            if s.paused_since is not None:
+                s.paused_for += at - s.paused_since
+            s.paused, s.paused_since = False, None
+    return s
+
+
+class GameStore:
+    """One game's SQLite file. Safe to share between threads (a connection per thread)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise GameError(f"no game at {self.path} (create one with `summitsim classroom new`)")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._cache: dict[int, Any] = {}
+        meta = self.meta()
+        if int(meta.get("format_version", "0")) != EXPORT_VERSION:
+            raise GameError(f"{self.path}: not a summitsim game file of a known version")
+        self.gdef = GameDef.from_dict(json.loads(meta["game"]))
+        self.deadline_minutes = float(meta.get("deadline_minutes", "0"))
+        self.created = float(meta["created"])
+        self.compiled = self.gdef.compiled()
+
+    # ----- connections and transactions --------------------------------------------------
+    def conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = connect(self.path)
+            self._local.conn = c
+        return c
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        c = self.conn()
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn().execute("SELECT key, value FROM meta").fetchall())
+
+    def secret_key(self) -> str:
+        return self.meta()["secret"]
+
+    # ----- state -------------------------------------------------------------------------
+    def rows(self, c: sqlite3.Connection | None = None) -> list[Any]:
+        c = c or self.conn()
+        return c.execute("SELECT id, at, kind, turn, actor, data FROM log ORDER BY id").fetchall()
+
+    def state(self, c: sqlite3.Connection | None = None) -> GameState:
+        return fold(self.rows(c), self.created)
+
+    def finished(self, s: GameState) -> bool:
+        return s.turn > self.gdef.turns
+
+    def model(self, s: GameState) -> Any:
+        """The model after the closed turns of ``s`` (cached per close/undo)."""
+        with self._lock:
+            hit = self._cache.get(s.version)
+        if hit is not None:
+            return hit
+        model = replay(self.gdef, s.closed)
+        with self._lock:
+            if len(self._cache) > 8:
+                self._cache.clear()
+            self._cache[s.version] = model
+        return model
+
+    def result(self, s: GameState) -> dict[str, Any]:
+        key = -s.version - 1
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            hit = self.model(s).result().to_dict()
+            with self._lock:
+                self._cache[key] = hit
+        return dict(hit)
+
+    # ----- identity ----------------------------------------------------------------------
+    def check_code(self, code: str) -> Identity | None:
+        """The identity a join code gives, compared in constant time against every code."""
+        d = digest(normalise_code(code or ""))
+        found = None
+        for role, actor, stored in self.conn().execute("SELECT role, actor, digest FROM codes"):
+            if hmac.compare_digest(d, stored):
+                found = Identity(role, actor)
+        return found
+
+    def new_session(self, who: Identity) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self.write() as c:
+            c.execute(
+                "INSERT INTO sessions (digest, role, actor, created) VALUES (?, ?, ?, ?)",
+                (digest(sid), who.role, who.actor, time.time()),
+            )
+        return sid
+
+    def session(self, sid: Any) -> Identity | None:
+        if not isinstance(sid, str) or not sid or len(sid) > 100:
+            return None
+        row = (
+            self.conn()
+            .execute("SELECT role, actor FROM sessions WHERE digest = ?", (digest(sid),))
+            .fetchone()
+        )
+        return Identity(row[0], row[1]) if row else None
+
+    def end_session(self, sid: Any) -> None:
+        if isinstance(sid, str):
+            with self.write() as c:
+                c.execute("DELETE FROM sessions WHERE digest = ?", (digest(sid),))
+
+    def new_code_for(self, role: str, actor: str | None) -> str:
+        """Replace the code of a team (or the instructor's) and end its sessions."""
+        code = new_code()
+        with self.write() as c:
+            c.execute(
+                "DELETE FROM codes WHERE role = ? AND actor IS ?",
+                (role, actor),
+            )
+            c.execute("DELETE FROM sessions WHERE role = ? AND actor IS ?", (role, actor))
+            c.execute(
+                "INSERT INTO codes (role, actor, digest) VALUES (?, ?, ?)",
+                (role, actor, digest(normalise_code(code))),
+            )
+        return code
+
+    # ----- actions -----------------------------------------------------------------------
+    def _append(
+        self, c: sqlite3.Connection, kind: str, turn: int, actor: str | None, data: Any
+    ) -> int:
+        cur = c.execute(
+            "INSERT INTO log (at, kind, turn, actor, data) VALUES (?, ?, ?, ?, ?)",
+            (time.time(), kind, turn, actor, json.dumps(data, sort_keys=True)),
+        )
+        return int(cur.lastrowid or 0)
+
+    def submit(
+        self, actor: str, move: str, justification: Any = "", turn: int | None = None
+    ) -> int:
+        """A team's move for the open turn (replacing its earlier one). Returns the turn."""
+        if actor not in self.gdef.humans:
+            raise GameError("that actor is not played by a team in this game")
+        if not isinstance(move, str) or len(move) > 64:
+            raise GameError("invalid move")
+        text = clean_text(justification)
+        s = self.state()
+        self._check_open(s, turn)
+        k = action_index(self.compiled, actor, move)
+        model = self.model(s)
+        if k >= 0 and k not in allowed_next(model, self.compiled.actor_index[actor]):
+            raise GameError(f"{move} is not possible this turn")
+        with self.write() as c:
+            now = self.state(c)
+            if now.version != s.version:  # the turn closed or was undone meanwhile: re-check
+                raise GameError("the turn changed while you were submitting; look again")
+            self._check_open(now, turn)
+            self._append(c, "submit", now.turn, actor, Move(actor, move, text, "human").to_dict())
+        return s.turn
+
+    def _check_open(self, s: GameState, turn: int | None) -> None:
+        if self.finished(s):
+            raise GameError("the game is over")
+        if turn is not None and turn != s.turn:
+            raise GameError(f"turn {turn} is closed; the open turn is {s.turn}")
+        if s.paused:
+            raise GameError("the game is paused")
+
+    def close_turn(self, missing: str = "ai") -> int:
+        """Close the open turn: teams that did not submit are played by the AI or hold."""
+        if missing not in MISSING_MODES:
+            raise GameError(f"missing teams are played by one of: {', '.join(MISSING_MODES)}")
+        with self.write() as c:
+            s = self.state(c)
+            if self.finished(s):
+                raise GameError("the game is over")
+            moves = []
+            for a in self.gdef.humans:
+                p = s.pending.get(a)
+                if p is not None:
+                    moves.append(p.move.to_dict())
+                else:
+                    moves.append(Move(a, "hold", "", missing).to_dict())
+            data = {"moves": moves, "events": s.events, "missing": missing}
+            self._append(c, "close", s.turn, None, data)
+            turn = s.turn
+        self.model(self.state())  # replay now, so the next page view is quick
+        return turn
+
+    def undo(self) -> int:
+        """Reopen the last closed turn, with the teams' moves and the events it had."""
+        with self.write() as c:
+            s = self.state(c)
+            if not s.closed:
+                raise GameError("no turn has been closed yet")
+            turn = s.closed[-1].turn
+            self._append(c, "undo", turn, None, {})
+        return turn
+
+    def inject(self, inject_id: Any) -> None:
+        ids = {i.id for i in self.compiled.injects}
+        if not isinstance(inject_id, str) or inject_id not in ids:
+            raise GameError("unknown event")
+        self._event("inject", {"inject": inject_id})
+
+    def adjust(self, variable: Any, delta: Any) -> None:
+        c = self.compiled
+        if not isinstance(variable, str) or variable not in c.slots[: c.n_vars]:
+            raise GameError("unknown variable")
+        try:
+            d = float(delta)
+        except (TypeError, ValueError):
+            raise GameError("the change must be a number") from None
+        k = c.slots.index(variable)
+        span = c.hi[k] - c.lo[k]
+        if not (d == d) or abs(d) > span or d == 0:
+            raise GameError(f"the change must be non-zero and at most {span:g} in size")
+        self._event("adjust", {"variable": variable, "delta": d})
+
+    def _event(self, kind: str, data: dict[str, Any]) -> None:
+        with self.write() as c:
+            s = self.state(c)
+            if self.finished(s):
+                raise GameError("the game is over")
+            self._append(c, kind, s.turn, None, data)
+
+    def pause(self, on: bool) -> None:
+        with self.write() as c:
+            s = self.state(c)
+            if s.paused == on:
+                return
+            self._append(c, "pause" if on else "resume", s.turn, None, {})
+
+    # ----- export ------------------------------------------------------------------------
+    def export(self) -> dict[str, Any]:
+        meta = self.meta()
+        c = self.conn()
+        codes = [
+            {"role": r, "actor": a, "sha256": d}
+            for r, a, d in c.execute("SELECT role, actor, digest FROM codes ORDER BY rowid")
+        ]
+        log = [
+            {"id": rid, "at": at, "kind": kind, "turn": turn, "actor": actor, "data": json.loads(d)}
+            for rid, at, kind, turn, actor, d in self.rows()
+        ]
+        return {
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
+            "game": json.loads(meta["game"]),
+            "deadline_minutes": float(meta.get("deadline_minutes", "0")),
+            "created": float(meta["created"]),
+            "codes": codes,
+            "log": log,
+        }
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    c = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    c.execute("PRAGMA busy_timeout = 30000")
+    c.execute("PRAGMA journal_mode = WAL")
+    c.execute("PRAGMA synchronous = FULL")
+    return c
+
+
+def create(
+    path: str | Path, gdef: GameDef, deadline_minutes: float = 0.0
+) -> tuple[dict[str, str], str]:
+    """Create a game file. Returns the teams' codes (actor -> code) and the instructor's."""
+    path = Path(path)
+    if path.exists():
+        raise GameError(f"{path} already exists; choose another file name")
+    team_codes = {a: new_code() for a in gdef.humans}
+    instructor = new_code()
+    codes: list[tuple[str, str | None, str]] = [
+        ("team", a, digest(normalise_code(k))) for a, k in team_codes.items()
+    ]
+    codes.append(("instructor", None, digest(normalise_code(instructor))))
+    _create(path, gdef.to_dict(), deadline_minutes, time.time(), codes, [])
+    return team_codes, instructor
+
+
+def _create(
+    path: Path,
+    game: dict[str, Any],
+    deadline_minutes: float,
+    created: float,
+    codes: list[tuple[str, str | None, str]],
+    log: list[tuple[int, float, str, int, str | None, str]],
+) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        c = connect(tmp)
+        c.executescript(SCHEMA)
+        c.execute("BEGIN IMMEDIATE")
+        meta = {
+            "format_version": str(EXPORT_VERSION),
+            "game": json.dumps(game, sort_keys=True),
+            "deadline_minutes": repr(float(deadline_minutes)),
+            "created": repr(float(created)),
+            "secret": secrets.token_hex(32),
+        }
+        c.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+        c.executemany("INSERT INTO codes (role, actor, digest) VALUES (?, ?, ?)", codes)
+        c.executemany(
+            "INSERT INTO log (id, at, kind, turn, actor, data) VALUES (?, ?, ?, ?, ?, ?)", log
+        )
+        c.execute("COMMIT")
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        c.close()
+        if path.exists():
+            raise GameError(f"{path} already exists; choose another file name")
+        tmp.rename(path)
+    finally:
+        for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            p.unlink(missing_ok=True)
+
+
+def import_game(data: Any, path: str | Path) -> None:
+    """Create a game file from an export (checked: format, version, scenario, log)."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise GameError("not a summitsim classroom game export")
+    if data.get("version") != EXPORT_VERSION:
+        raise GameError(f"unsupported export version {data.get('version')!r}")
+    try:
+        gdef = GameDef.from_dict(data["game"])
+        gdef.compiled()
+        codes = []
+        for k in data["codes"]:
+            role, actor, d = str(k["role"]), k["actor"], str(k["sha256"])
+            if role not in ("team", "instructor") or len(d) != 64:
+                raise GameError("bad code entry")
+            codes.append((role, None if actor is None else str(actor), d))
+        log = []
+        for r in data["log"]:
+            kind = str(r["kind"])
+            if kind not in KINDS:
+                raise GameError(f"unknown log entry kind {kind!r}")
+            actor = None if r["actor"] is None else str(r["actor"])
+            row = (int(r["id"]), float(r["at"]), kind, int(r["turn"]), actor)
+            log.append((*row, json.dumps(r["data"], sort_keys=True)))
+        fold(log, float(data["created"]))
+        _create(
+            Path(path),
+            gdef.to_dict(),
+            float(data["deadline_minutes"]),
+            float(data["created"]),
+            codes,
+            log,
+        )
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        if isinstance(exc, GameError):
+            raise
+        raise GameError(f"the export is damaged: {exc!r}") from None

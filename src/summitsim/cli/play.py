@@ -1,0 +1,98 @@
+"""``summitsim play``: practise alone in the terminal, playing one or more actors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .app import app, fail, parse_sets, user_errors, write_atomic
+
+
+@app.command()
+def play(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="A bundled scenario id or a path (not needed with --resume)."),
+    ] = None,
+    as_: Annotated[
+        str | None,
+        typer.Option("--as", help="The actor(s) you play, comma-separated, e.g. russia,china."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable)."),
+    ] = None,
+    turns: Annotated[
+        int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
+    ] = None,
+    save: Annotated[
+        Path | None, typer.Option(help="Save the game to this file after every turn.")
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Resume a saved game (and keep saving to it).")
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the after-action report (default: next to the save)."),
+    ] = None,
+) -> None:
+    """Play a scenario in the terminal: you take some actors, the AI plays the rest."""
+    import json
+    import sys
+
+    from rich.console import Console
+
+    from ..classroom.game import GameError, new_def
+    from ..classroom.report import after_action
+    from ..classroom.terminal import TerminalGame, load_save
+
+    out = Console(highlight=False, emoji=False)
+    with user_errors():
+        try:
+            if resume is not None:
+                if scenario is not None or as_ is not None or set_:
+                    fail("error: --resume takes the scenario, actors and settings from the file")
+                try:
+                    data = json.loads(resume.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as exc:
+                    fail(f"error: cannot read {resume}: {exc}")
+                gdef, closed = load_save(data)
+                gdef.compiled()
+                save = save or resume
+            else:
+                if not as_:
+                    fail("error: say which actor(s) you play with --as ACTOR[,ACTOR...]")
+                humans = [a.strip() for a in as_.split(",") if a.strip()]
+                gdef = new_def(scenario or "pyongyang-2024", humans, parse_sets(set_), seed, turns)
+                closed = []
+        except GameError as exc:
+            fail(f"error: {exc}")
+
+    def read(prompt: str) -> str:
+        out.print(prompt, end="")
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    game = TerminalGame(gdef, closed, out, read, save)
+    c = gdef.compiled()
+    names = ", ".join(c.actors[c.actor_index[a]].name for a in gdef.humans)
+    out.print(f"[bold]{c.spec.meta.title}[/bold]")
+    out.print(f"[dim]You play {names}; the AI plays the others. {gdef.turns} turns.[/dim]")
+    finished = game.play()
+    if not finished:
+        if save is not None:
+            out.print(f"Saved to {save}; continue with: summitsim play --resume {save}")
+        else:
+            out.print("[dim]Not saved (use --save FILE next time).[/dim]")
+        raise typer.Exit(0)
+    html = after_action(gdef, game.closed)
+    target = report
+    if target is None:
+        target = save.with_suffix(".html") if save is not None else Path("after-action.html")
+    write_atomic(target, lambda p: p.write_text(html, encoding="utf-8"))
+    out.print(f"\n[bold]Game over.[/bold] After-action report: {target}")
