@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..engine.compiled import HOLD
 from ..engine.result import RunResult
-from ..policies.base import describe_action
+from ..policies.base import describe_action, possessive
 
 
 @cache
@@ -92,7 +92,9 @@ def print_red_line(result: RunResult, r: Any) -> None:
     rl = c.red_lines[r.red_line]
     owner = c.actors[rl.owner].name
     if r.warning:
-        console().print(f"  [yellow]⚠ {owner}'s red line approached: {rl.description}[/yellow]")
+        console().print(
+            f"  [yellow]⚠ {possessive(owner)} red line approached: {rl.description}[/yellow]"
+        )
         return
     who = ", ".join(
         c.actors[c.actor_index[a]].name if a in c.actor_index else a for a in r.crossed_by
@@ -103,9 +105,8 @@ def print_red_line(result: RunResult, r: Any) -> None:
         if r.responded
         else f"{owner} does not follow through."
     )
-    console().print(
-        f"  [bold red]✖ {owner}'s red line crossed{by}: {rl.description}. {follow}[/bold red]"
-    )
+    text = f"✖ {possessive(owner)} red line crossed{by}: {rl.description}. {follow}"
+    console().print(f"  [bold red]{text}[/bold red]")
 
 
 def print_changes(result: RunResult, t: int) -> None:

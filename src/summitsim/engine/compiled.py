@@ -179,6 +179,16 @@ class Compiled:
     def action_label(self, index: int) -> str:
         return "hold" if index == HOLD else self.actions[index].move
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Compiled expressions are closures: pickle the recipe and recompile on load.
+        return (_recompile, (self.loaded, self.params))
+
+
+def _recompile(loaded: LoadedScenario, params: dict[str, Any]) -> Compiled:
+    from .registry import get_compiled
+
+    return get_compiled(loaded, params)
+
 
 def coerce_params(spec: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """Defaults plus checked overrides. Strings (from the CLI) are converted to the right type."""
@@ -398,10 +408,26 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
     return out
 
 
+class _Summed:
+    """The summed value of several terms on one slot (a class, so it pickles)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: tuple[CTerm, ...]):
+        self.terms = terms
+
+    def __call__(self, v: float) -> float:
+        return sum(t.value(v) for t in self.terms)
+
+    def __getstate__(self) -> tuple[CTerm, ...]:
+        return self.terms
+
+    def __setstate__(self, state: tuple[CTerm, ...]) -> None:
+        self.terms = state
+
+
 def _summed(terms: tuple[CTerm, ...]) -> Callable[[float], float]:
-    if len(terms) == 1:
-        return terms[0].value
-    return lambda v: sum(t.value(v) for t in terms)
+    return terms[0].value if len(terms) == 1 else _Summed(terms)
 
 
 def _red_lines(b: _Builder) -> list[CRedLine]:

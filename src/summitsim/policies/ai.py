@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..engine import predict as pr
@@ -42,7 +43,7 @@ class AIPolicy:
         if pick:
             c, x = model.compiled, tuple(model.ctx.x)
             chosen, held = (_as_changes(c, x, changes[k]) for k in (pick, 0))
-            rationale.explain = lambda: deciding_terms(actor, x, chosen, held)
+            rationale.explain = partial(deciding_terms, actor, x, chosen, held)
         return Decision(action=alts[pick], by=self.by, rationale=rationale)
 
     def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:

@@ -116,6 +116,11 @@ def as_dict(c: Compiled, r: Rationale) -> dict[str, Any]:
     }
 
 
+def possessive(name: str) -> str:
+    """ "Seoul's", "United States'"."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
 def sentence(c: Compiled, r: Rationale) -> str:
     """One plain sentence that explains the choice."""
     if r.note:
@@ -133,6 +138,15 @@ def sentence(c: Compiled, r: Rationale) -> str:
             f"{rl.response_description} (credibility {a.credibility:.2f}), "
             f"worth {a.worth:+.2f} to it."
         )
+    k = r.alternatives.index(r.chosen)
+    best = max(range(len(r.eu)), key=lambda j: r.eu[j])
+    if r.eu[k] < r.eu[best] - 1e-9:
+        better = describe_action(c, r.alternatives[best])
+        return (
+            f"{name} chose to {describe_action(c, r.chosen)} although {better} "
+            f"looked better ({r.eu[k]:+.2f} against {r.eu[best]:+.2f}): "
+            f"a boundedly rational choice (probability {r.probs[k]:.2f})."
+        )
     if r.chosen == HOLD:
         return f"{name} held: no move was worth more than its cost."
     move = describe_action(c, r.chosen)
@@ -140,9 +154,9 @@ def sentence(c: Compiled, r: Rationale) -> str:
     why = ", ".join(f"{d} ({v:+.2f})" for d, v in r.terms[:2]) or "its overall interests"
     if risks:
         a = risks[0]
-        owner = c.actors[c.red_lines[a.red_line].owner].name
+        owner = possessive(c.actors[c.red_lines[a.red_line].owner].name)
         return (
-            f"{name} chose to {move} despite {owner}'s red line (credibility {a.credibility:.2f}, "
+            f"{name} chose to {move} despite {owner} red line (credibility {a.credibility:.2f}, "
             f"worth {a.worth:+.2f}): the gain for {why} outweighed the risk."
         )
     return f"{name} chose to {move}, mainly for {why}."
