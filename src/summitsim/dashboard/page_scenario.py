@@ -1,0 +1,252 @@
+"""The Scenario page: actors with interests and red lines, moves, parameters, variables,
+events and sources, written for a student to read; and opening a scenario file."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import PurePath
+from typing import Any
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from ..scenario.schema import Interest, Scenario
+from .app import DashContext, InputError, PageRequest, safe_callback
+from .pages import Page, register_page
+from .widgets import table
+
+MAX_UPLOAD_BYTES = 1_000_000
+
+
+def _interest_text(it: Interest) -> str:
+    target = it.variable or (" – ".join(it.relation) if it.relation else "?")
+    how = {
+        "raise": f"more {target}",
+        "lower": f"less {target}",
+        "above": f"{target} above {it.threshold}",
+        "below": f"{target} below {it.threshold}",
+        "near": f"{target} near {it.target}",
+    }[it.kind]
+    return f"{it.description} ({how}; weight {it.weight})"
+
+
+def scenario_view(spec: Scenario) -> html.Div:
+    m = spec.meta
+    blocks: list[Any] = [
+        html.Div(
+            [
+                html.H2(m.title),
+                html.P(m.summary),
+                html.P(
+                    f"{m.turns} turns of a {m.turn_length}, from {m.start_date}. "
+                    f"Layout: {m.dashboard or 'default'}.",
+                    className="info",
+                ),
+            ],
+            className="card",
+            id="scenario-summary",
+        )
+    ]
+    actors = []
+    for aid, a in spec.actors.items():
+        red = [
+            html.Li(
+                [
+                    html.B(rl.description),
+                    f" — if crossed: {rl.response.description} (credibility {rl.credibility})",
+                    html.Span("private", className="tag private") if not rl.public else "",
+                ]
+            )
+            for rl in spec.red_lines.values()
+            if rl.owner == aid
+        ]
+        moves = [
+            html.Li([html.B(mv.name), f": {mv.description}", html.Span(
+                f"escalation {mv.escalation:g}", className="tag")])
+            for mv in spec.moves.values()
+            if aid in mv.actors
+        ]  # fmt: skip
+        actors.append(
+            html.Div(
+                [
+                    html.H3([a.name, html.Span(f"{a.policy} policy", className="tag")]),
+                    html.P(a.description),
+                    html.P(a.briefing.public, className="info"),
+                    html.H4("Interests"),
+                    html.Ul(
+                        [
+                            html.Li(
+                                [
+                                    _interest_text(it),
+                                    html.Span("private", className="tag private")
+                                    if it.private
+                                    else "",
+                                ]
+                            )
+                            for it in a.interests
+                        ]
+                    ),
+                    html.H4("Red lines"),
+                    html.Ul(red) if red else html.P("None declared.", className="info"),
+                    html.H4("Moves"),
+                    html.Ul(moves) if moves else html.P("None.", className="info"),
+                ],
+                className="card actor",
+                id=f"actor-{aid}",
+            )
+        )
+    blocks.append(html.H2("Actors"))
+    blocks.append(html.Div(actors, className="grid2"))
+    blocks.append(html.H2("Parameters (what-if knobs)"))
+    blocks.append(
+        table(
+            ["parameter", "what it means", "default", "range or choices"],
+            [
+                [
+                    k,
+                    p.description,
+                    p.default,
+                    f"{p.range[0]:g} to {p.range[1]:g}"
+                    if p.range
+                    else ", ".join(map(str, p.choices or [True, False])),
+                ]
+                for k, p in spec.parameters.items()
+            ],
+        )
+    )
+    blocks.append(html.H2("Variables (the state of the world)"))
+    blocks.append(
+        table(
+            ["variable", "description", "start", "bounds", "unit"],
+            [
+                [k, v.description, v.initial, f"{v.bounds[0]:g} to {v.bounds[1]:g}", v.unit]
+                for k, v in spec.variables.items()
+            ],
+        )
+    )
+    if spec.relations:
+        blocks.append(html.H2("Relations"))
+        blocks.append(
+            table(
+                ["between", "start", "description"],
+                [[" – ".join(r.between), r.initial, r.description] for r in spec.relations],
+            )
+        )
+    blocks.append(html.H2("Moves"))
+    blocks.append(
+        table(
+            ["move", "who", "description", "escalation", "needs consent of"],
+            [
+                [mv.name, ", ".join(mv.actors), mv.description, mv.escalation, mv.consent or ""]
+                for mv in spec.moves.values()
+            ],
+        )
+    )
+    if spec.injects:
+        blocks.append(html.H2("Events (injects)"))
+        blocks.append(
+            table(
+                ["event", "when", "description"],
+                [
+                    [
+                        inj.name,
+                        f"turn {inj.at_turn}" if inj.at_turn else f"when {inj.when}",
+                        inj.description,
+                    ]
+                    for inj in spec.injects.values()
+                ],
+            )
+        )
+    blocks.append(html.H2("Outcomes"))
+    blocks.append(
+        table(["outcome", "description"], [[k, o.description] for k, o in spec.outcomes.items()])
+    )
+    blocks.append(html.H2("Sources"))
+    blocks.append(
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.B(s.title),
+                        f" — {s.publisher or ''} {s.date or ''}".rstrip(),
+                        html.P(s.notes, className="info") if s.notes else "",
+                    ]
+                )
+                for s in m.sources
+            ]
+        )
+    )
+    return html.Div(blocks)
+
+
+def layout(ctx: DashContext, req: PageRequest) -> Any:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.B("Open a scenario file: "),
+                    dcc.Upload(
+                        id="scenario-upload",
+                        children=html.Button("Choose a .yaml file…", className="secondary"),
+                        accept=".yaml,.yml",
+                        max_size=MAX_UPLOAD_BYTES,
+                        multiple=False,
+                    ),
+                    html.Span(" or pick a bundled scenario in the menu above.", className="info"),
+                ],
+                className="card",
+            ),
+            scenario_view(req.scenario.spec),
+        ],
+        id="scenario-page",
+    )
+
+
+def load_upload(contents: Any, filename: Any) -> tuple[str, bytes]:
+    """Decode a ``dcc.Upload`` data URL; only the file's base name is kept (for messages)."""
+    if not isinstance(contents, str) or "," not in contents:
+        raise InputError("malformed upload")
+    if len(contents) > MAX_UPLOAD_BYTES * 4 // 3 + 200:
+        raise InputError(f"file is larger than {MAX_UPLOAD_BYTES} bytes")
+    _, data = contents.split(",", 1)
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise InputError("malformed upload (not base64)") from None
+    name = PurePath(str(filename or "upload.yaml").replace("\\", "/")).name[:100] or "upload.yaml"
+    return name, raw
+
+
+def callbacks(app: Any, ctx: DashContext) -> None:
+    from ..engine.compiled import compile_scenario
+    from ..scenario import ScenarioError, load_text
+
+    @app.callback(
+        Output("scenario", "options"),
+        Output("scenario", "value"),
+        Output("flash", "children"),
+        Input("scenario-upload", "contents"),
+        State("scenario-upload", "filename"),
+        prevent_initial_call=True,
+    )
+    @safe_callback(3, 2)
+    def upload(contents: Any, filename: Any) -> Any:
+        if contents is None:  # the upload box was just drawn
+            raise PreventUpdate
+        name, raw = load_upload(contents, filename)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError([f"{name}:1:1: not UTF-8 text (byte {exc.start})"]) from None
+        loaded = load_text(text, name)
+        compile_scenario(loaded)
+        ctx.loaded_layout(loaded)
+        key = ctx.add_upload(loaded)
+        return (
+            ctx.options(),
+            key,
+            html.Div(f"Opened {name}: {loaded.spec.meta.title}", className="ok"),
+        )
+
+
+register_page(Page(key="scenario", name="Scenario", layout=layout, callbacks=callbacks, order=10))
