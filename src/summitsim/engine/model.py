@@ -118,9 +118,8 @@ class SummitModel(mesa.Model):
         self.events = _check_events(c, events or [])
         self.recorder = Recorder(c, seed)
         self.recorder.record_turn(self.ctx)
+        # Collected after each step, as Mesa models usually do: batch_run reads row steps-1.
         self.datacollector = _collector(c) if collect else None
-        if self.datacollector is not None:
-            self.datacollector.collect(self)
         self.running = self.max_turns > 0
 
     # ----- views used by policies -------------------------------------------------------

@@ -50,6 +50,13 @@ class Parameter(_Strict):
     choices: list[bool | int | Finite | str] | None = None
     integer: bool = False
 
+    @field_validator("range")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError(f"impossible range [{v[0]}, {v[1]}]: lo must be below hi")
+        return v
+
     @model_validator(mode="after")
     def _check(self) -> Parameter:
         if isinstance(self.default, bool):
@@ -62,8 +69,6 @@ class Parameter(_Strict):
             raise ValueError("a parameter needs a range [lo, hi] or a list of choices")
         if self.range is not None:
             lo, hi = self.range
-            if not lo < hi:
-                raise ValueError(f"impossible range [{lo}, {hi}]: lo must be below hi")
             if isinstance(self.default, str) or not lo <= self.default <= hi:
                 raise ValueError(f"default {self.default!r} is outside range [{lo}, {hi}]")
         if self.choices is not None and self.default not in self.choices:
@@ -87,11 +92,16 @@ class Variable(_Strict):
     unit: str = ""
     description: str
 
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not v[0] < v[1]:
+            raise ValueError(f"impossible bounds [{v[0]}, {v[1]}]: lower must be below upper")
+        return v
+
     @model_validator(mode="after")
     def _check(self) -> Variable:
         lo, hi = self.bounds
-        if not lo < hi:
-            raise ValueError(f"impossible bounds [{lo}, {hi}]: lower must be below upper")
         if not lo <= self.initial <= hi:
             raise ValueError(f"initial value {self.initial} is outside bounds [{lo}, {hi}]")
         return self

@@ -66,6 +66,8 @@ class _Builder:
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels")
         self.marks[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
+            raise self.fail(node, f"unsupported YAML tag {node.tag}")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
@@ -107,6 +109,7 @@ class _Builder:
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
+_PLAIN = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 def load_yaml_text(text: str, source: str) -> Located:
@@ -122,7 +125,9 @@ def load_yaml_text(text: str, source: str) -> Located:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         raise ScenarioError([f"{source}:{line}:{col}: YAML syntax error: {problem}"]) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise ScenarioError([f"{source}:1:1: nesting too deep"]) from None
+    except yaml.YAMLError as exc:
         raise ScenarioError([f"{source}:1:1: YAML error: {exc}"]) from None
     if node is None:
         raise ScenarioError([f"{source}:1:1: file is empty"])
