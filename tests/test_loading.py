@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.minimal import MINIMAL
 
 from summitsim.scenario import ScenarioError, load_path, load_text
+from tests.minimal import MINIMAL
 
 
 def problems_of(text: str, tmp_path: Path) -> list[str]:
