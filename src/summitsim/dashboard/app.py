@@ -25,7 +25,7 @@ from ..engine.compiled import ParamError
 from ..engine.registry import bundled, load_scenario
 from ..scenario import LoadedScenario, ScenarioError
 from .layout import Layout, LoadedLayout, layout_for
-from .pages import Page, register_page, registered_pages
+from .pages import Page, registered_pages
 
 log = logging.getLogger("summitsim.dashboard")
 
@@ -259,9 +259,11 @@ def create_app(
     first = ctx.scenario(ctx.default)
     ctx.loaded_layout(first)  # a malformed or mismatched layout fails here, before serving
     load_page_modules()
-    for page in extra_pages:
-        register_page(page)
-    pages = registered_pages()
+    extra = {p.key: p for p in extra_pages}  # for this app only; the registry is unchanged
+    pages = sorted(
+        [p for p in registered_pages() if p.key not in extra] + list(extra.values()),
+        key=lambda p: (p.order, p.key),
+    )
     if warm:
         warm_up(first)
 

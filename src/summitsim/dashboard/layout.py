@@ -140,7 +140,11 @@ def load_layout_file(path: Path, display: str | None = None) -> LoadedLayout:
     try:
         layout = Layout.model_validate(located.data)
     except ValidationError as err:
-        raise ScenarioError(_pydantic_problems(err, located)) from None
+        problems = [
+            p.replace("`summitsim schema` lists every key", "docs/dashboard.md lists every key")
+            for p in _pydantic_problems(err, located)
+        ]
+        raise ScenarioError(problems) from None
     return LoadedLayout(layout=layout, located=located)
 
 

@@ -1,0 +1,498 @@
+"""The dashboard without a browser: layouts, and the server's answers to good and bad requests.
+
+Callbacks are exercised over HTTP through Flask's test client, with the payloads Dash's renderer
+sends, so the validation that protects the server is what is tested."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dash import html
+
+import summitsim
+from summitsim.dashboard.app import create_app
+from summitsim.dashboard.layout import bundled_layouts, load_layout, load_layout_file
+from summitsim.dashboard.pages import Page
+from summitsim.engine.registry import bundled
+from summitsim.scenario import ScenarioError
+
+CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ----- layouts ---------------------------------------------------------------------------------
+def _slots(sid: str) -> list[str]:
+    spec = summitsim.load_scenario(sid).spec
+    return list(spec.variables) + [f"rel:{a}:{b}" for a, b in (r.between for r in spec.relations)]
+
+
+def test_default_layout_works_for_every_bundled_scenario():
+    assert "default" in bundled_layouts()
+    for sid in bundled():
+        loaded = load_layout("default").check(_slots(sid))
+        kinds = [p.kind for p in loaded.layout.run.panels]
+        assert {"timeline", "escalation", "actions", "relations", "outcomes", "turn_log"} <= set(
+            kinds
+        )
+
+
+def test_classroom_layout_names_pyongyang_variables():
+    loaded = load_layout("classroom").check(_slots("pyongyang-2024"))
+    first = loaded.layout.run.panels[0]
+    assert first.kind == "timeline" and "russia_firepower" in first.variables
+    assert [p.kind for p in loaded.layout.report_panels][:1] == ["timeline"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("id: x\nrun:\n  panels:\n    - kind: pie\n", ":4:13:", "run.panels.0.kind"),
+        (
+            "id: x\nrun:\n  panels:\n    - {kind: escalation, colour: red}\n"
+            "compare:\n  panels: [{kind: bands}]\n",
+            ":4:34:",
+            "colour: unknown key (check the spelling; docs/dashboard.md",
+        ),
+        (
+            "id: x\nrun:\n  panels:\n    - kind: escalation\n      variables: [x]\n"
+            "compare:\n  panels: [{kind: bands}]\n",
+            ":4:7:",
+            "applies to timeline panels only",
+        ),
+        ("id: x\nrun: [unclosed\n", ":3:1:", "YAML syntax error"),
+        (
+            "id: x\nrun:\n  panels:\n    - {kind: timeline, height: 5}\n"
+            "compare:\n  panels: [{kind: bands}]\n",
+            ":4:32:",
+            "greater than or equal to 150",
+        ),
+        ("- just\n- a list\n", ":1:1:", "must be a mapping"),
+        (
+            "id: x\nrun:\n  panels: [{kind: timeline}]\ncompare:\n  seeds: 900\n  max_seeds: 10\n"
+            "  panels: [{kind: bands}]\n",
+            ":5:3:",
+            "above max_seeds",
+        ),
+    ],
+)
+def test_malformed_layout_files_get_file_line_col(tmp_path, text, where, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_layout_file(path)
+    joined = "\n".join(err.value.problems)
+    assert f"{path}{where}" in joined
+    assert message in joined
+
+
+def test_layout_naming_an_unknown_variable_points_at_it(tmp_path):
+    path = tmp_path / "l.yaml"
+    path.write_text(
+        "id: mine\nrun:\n  panels:\n    - kind: timeline\n      variables: [russia_firepower, "
+        "nonsense]\ncompare:\n  panels: [{kind: bands}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_layout(path).check(_slots("pyongyang-2024"))
+    assert err.value.problems[0].startswith(f"{path}:5:37: run.panels.0.variables: unknown")
+    assert "'nonsense'" in err.value.problems[0]
+
+
+def test_unknown_layout_id():
+    with pytest.raises(ScenarioError, match="no such layout file or bundled layout id"):
+        load_layout("no-such-layout")
+
+
+def test_cli_refuses_bad_layout_and_scenario_before_serving(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\nrun:\n  panels:\n    - kind: pie\n", encoding="utf-8")
+    proc = subprocess.run(
+        [*CLI, "dashboard", "--layout", str(bad), "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert f"{bad}:4:13: run.panels.0.kind" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [*CLI, "dashboard", "no-such-scenario"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "no such scenario file or bundled id" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# ----- the server ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def app():
+    return create_app("pyongyang-2024")
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def _key(app, first_output: str) -> str:
+    keys = [k for k in app.callback_map if k.startswith(f"..{first_output}") or k == first_output]
+    assert len(keys) == 1, keys
+    return keys[0]
+
+
+def call(client, app, first_output: str, inputs: list, state: list, changed: str | None = None):
+    """POST a callback request the way Dash's renderer does; return (status, response json)."""
+    key = _key(app, first_output)
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1].split("@")[0]}
+        for part in (key.strip(".").split("...") if key.startswith("..") else [key])
+    ]
+    payload = {
+        "output": key,
+        "outputs": outputs if key.startswith("..") else outputs[0],
+        "inputs": inputs,
+        "changedPropIds": [changed] if changed else [],
+        "state": state,
+    }
+    r = client.post("/_dash-update-component", json=payload)
+    body = r.get_data(as_text=True)
+    assert "Traceback" not in body
+    return r.status_code, (json.loads(body) if body.strip().startswith("{") else body)
+
+
+def _param_state(values: dict[str, Any], prefix: str = "param", setting: int | None = None):
+    extra = {} if setting is None else {"setting": setting}
+    ids = [{"type": prefix, **extra, "name": n} for n in values]
+    return (
+        [{"id": i, "property": "id", "value": i} for i in ids],
+        [
+            {"id": i, "property": "value", "value": v}
+            for i, v in zip(ids, values.values(), strict=True)
+        ],
+    )
+
+
+DEFAULTS = {
+    "seoul_credibility": 0.8,
+    "beijing_tolerance": 0.3,
+    "munitions_need": 1.0,
+    "kim_holds_out": False,
+}
+
+
+def run_request(
+    client, app, params=None, seed: Any = 0, turns: Any = 24, scenario="pyongyang-2024"
+):
+    ids, vals = _param_state({**DEFAULTS, **(params or {})})
+    return call(
+        client,
+        app,
+        "run-panels.children",
+        [{"id": "run-button", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "scenario", "property": "value", "value": scenario},
+            ids,
+            vals,
+            {"id": "run-seed", "property": "value", "value": seed},
+            {"id": "run-turns", "property": "value", "value": turns},
+        ],
+        "run-button.n_clicks",
+    )
+
+
+def _graphs(tree: Any) -> list[dict[str, Any]]:
+    """Every dcc.Graph's props in a serialised component tree."""
+    out = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Graph":
+                out.append(node["props"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(tree)
+    return out
+
+
+def test_index_is_offline_and_debug_is_off(app, client):
+    page = client.get("/").get_data(as_text=True)
+    urls = re.findall(r"(?:src|href)=\"([^\"]+)\"", page)
+    assert urls and all(u.startswith("/") for u in urls)
+    assert "https://" not in page and "http://" not in page
+    assert app.config.serve_locally is True
+    assert app.server.debug is False
+    assert not app._dev_tools.get("ui")
+    # the assets Dash needs, including plotly.js for the graphs, are served by the app
+    for u in urls:
+        assert client.get(u).status_code == 200, u
+
+
+def test_run_uses_the_values_from_the_page(app, client):
+    status, body = run_request(client, app, {"seoul_credibility": 0.1}, seed=4, turns=10)
+    assert status == 200
+    resp = body["response"]
+    info = resp["run-info"]["children"]
+    assert "Run 2" in info and "seoul_credibility=0.1" in info and "10 turns" in info
+    graphs = _graphs(resp["run-panels"]["children"])
+    assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation", "actions", "relations"]
+    timeline = graphs[0]["figure"]
+    expected = summitsim.run(seed=4, params={"seoul_credibility": 0.1}, turns=10)
+    line = next(t for t in timeline["data"] if t.get("name") == "sanctions_integrity")
+    assert list(line["x"]) == list(range(11))
+    assert line["y"] == pytest.approx(expected.states["sanctions_integrity"].tolist())
+    assert resp["run-message"]["children"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "seed", "turns", "message"),
+    [
+        ({"seoul_credibility": 1.5}, 0, 24, "outside range [0.0, 1.0]"),
+        ({"seoul_credibility": -0.01}, 0, 24, "outside range"),
+        ({"munitions_need": "lots"}, 0, 24, "is not a valid float"),
+        ({"munitions_need": None}, 0, 24, "enter a value (0.25 to 2)"),
+        ({"munitions_need": {"$gt": 1}}, 0, 24, "not a single value"),
+        ({"munitions_need": True}, 0, 24, "is not a number"),
+        ({"kim_holds_out": "perhaps"}, 0, 24, "is not a valid bool"),
+        ({}, -1, 24, "seed: -1 is outside the range"),
+        ({}, "abc", 24, "seed: 'abc' is not a whole number"),
+        ({}, 0, 0, "turns: 0 is outside the range 1 to 240"),
+        ({}, 0, 2.5, "not a whole number"),
+        ({}, 0, [1], "not a whole number"),
+    ],
+)
+def test_run_refuses_bad_values_with_a_message(app, client, params, seed, turns, message):
+    status, body = run_request(client, app, params, seed=seed, turns=turns)
+    assert status == 200
+    resp = body["response"]
+    assert "run-panels" not in resp  # the previous charts stay
+    box = resp["run-message"]["children"]
+    assert box["props"]["className"] == "error"
+    assert message in box["props"]["children"]
+
+
+def test_run_refuses_unknown_parameter_and_unknown_scenario(app, client):
+    ids, vals = _param_state({"seoul_credibility": 0.5, "made_up": 1})
+    status, body = call(
+        client,
+        app,
+        "run-panels.children",
+        [{"id": "run-button", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "scenario", "property": "value", "value": "pyongyang-2024"},
+            ids,
+            vals,
+            {"id": "run-seed", "property": "value", "value": 0},
+            {"id": "run-turns", "property": "value", "value": 3},
+        ],
+    )
+    assert (
+        "unknown parameter 'made_up'"
+        in body["response"]["run-message"]["children"]["props"]["children"]
+    )
+    for bad in ("no-such-scenario", "../../etc/passwd", 42, None):
+        status, body = run_request(client, app, scenario=bad)
+        assert status == 200
+        text = body["response"]["run-message"]["children"]["props"]["children"]
+        assert "unknown scenario" in text or "no scenario chosen" in text
+
+
+def test_pages_render_and_unknown_ones_do_not(app, client):
+    def route(path, scenario="pyongyang-2024"):
+        return call(
+            client,
+            app,
+            "page.children",
+            [
+                {"id": "url", "property": "pathname", "value": path},
+                {"id": "url", "property": "search", "value": ""},
+                {"id": "scenario", "property": "value", "value": scenario},
+            ],
+            [],
+        )
+
+    for path, marker in [
+        ("/scenario", "scenario-page"),
+        ("/run", "run-page"),
+        ("/", "scenario-page"),
+        ("/compare", "compare-page"),
+    ]:
+        status, body = route(path)
+        assert status == 200
+        assert body["response"]["page"]["children"]["props"]["id"] == marker
+    status, body = route("/nowhere")
+    assert "Page not found" in json.dumps(body)
+    status, body = route("/run", "not-a-scenario")
+    assert "unknown scenario" in json.dumps(body)
+    for sid in bundled():  # every bundled scenario opens on every page
+        for path in ("/scenario", "/run", "/compare"):
+            status, body = route(path, sid)
+            assert status == 200 and '"className": "error"' not in json.dumps(body), (sid, path)
+
+
+def _compare(client, app, settings: list[tuple[str, dict]], seeds: Any = 3, turns: Any = 6):
+    ids: list = []
+    vals: list = []
+    label_ids = []
+    label_vals = []
+    for i, (label, params) in enumerate(settings):
+        a, b = _param_state({**DEFAULTS, **params}, "cmp-param", i)
+        ids += a
+        vals += b
+        lid = {"type": "cmp-label", "setting": i}
+        label_ids.append({"id": lid, "property": "id", "value": lid})
+        label_vals.append({"id": lid, "property": "value", "value": label})
+    return call(
+        client,
+        app,
+        "cmp-panels.children",
+        [{"id": "compare-button", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "scenario", "property": "value", "value": "pyongyang-2024"},
+            ids,
+            vals,
+            label_ids,
+            label_vals,
+            {"id": "cmp-seeds", "property": "value", "value": seeds},
+            {"id": "cmp-turns", "property": "value", "value": turns},
+        ],
+        "compare-button.n_clicks",
+    )
+
+
+def test_compare_runs_each_setting_over_the_seeds(app, client):
+    status, body = _compare(
+        client,
+        app,
+        [("credible", {"seoul_credibility": 1.0}), ("bluff", {"seoul_credibility": 0.0})],
+        seeds=5,
+    )
+    assert status == 200
+    resp = body["response"]
+    assert "2 settings × 5 seeds" in resp["cmp-info"]["children"]
+    graphs = _graphs(resp["cmp-panels"]["children"])
+    freq = next(g for g in graphs if g["id"]["kind"] == "outcome_frequency")["figure"]
+    assert [t["name"] for t in freq["data"]] == ["credible (n=5)", "bluff (n=5)"]
+    bluff = [
+        summitsim.run(seed=s, params={"seoul_credibility": 0.0}, turns=6).outcomes for s in range(5)
+    ]
+    trace = freq["data"][1]
+    k = trace["x"].index("missile_tech_transferred")
+    assert trace["y"][k] == pytest.approx(sum(o["missile_tech_transferred"] for o in bluff) / 5)
+    bands = [g for g in graphs if g["id"]["kind"] == "bands"]
+    assert {g["id"]["variable"] for g in bands} == set(
+        summitsim.load_scenario("pyongyang-2024").spec.variables
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "seeds", "message"),
+    [
+        ([("a", {}), ("a", {})], 3, "different label"),
+        ([("a", {})], 3, "at least two settings"),
+        ([("a", {}), ("b", {"beijing_tolerance": 7})], 3, "b: parameter 'beijing_tolerance'"),
+        ([("a", {}), ("b", {})], 501, "seeds per setting: 501 is outside the range 1 to 500"),
+        ([("a", {}), ("b", {})], 0, "outside the range"),
+    ],
+)
+def test_compare_refuses_bad_settings(app, client, settings, seeds, message):
+    status, body = _compare(client, app, settings, seeds=seeds)
+    assert status == 200
+    text = body["response"]["cmp-message"]["children"]["props"]["children"]
+    assert message in text
+    assert "cmp-panels" not in body["response"]
+
+
+def _upload(client, app, contents: Any, filename: Any = "mine.yaml"):
+    return call(
+        client,
+        app,
+        "scenario.options",
+        [{"id": "scenario-upload", "property": "contents", "value": contents}],
+        [{"id": "scenario-upload", "property": "filename", "value": filename}],
+        "scenario-upload.contents",
+    )
+
+
+def test_upload_opens_a_scenario_file_and_reports_errors(app, client):
+    text = (ROOT / "scenarios" / "pyongyang-2024.yaml").read_bytes()
+    data = "data:application/x-yaml;base64," + base64.b64encode(text).decode()
+    status, body = _upload(client, app, data, "../../secret/my-copy.yaml")
+    assert status == 200
+    resp = body["response"]
+    key = resp["scenario"]["value"]
+    assert key.startswith("upload:pyongyang-2024:")
+    assert key in [o["value"] for o in resp["scenario"]["options"]]
+    assert "Opened my-copy.yaml" in json.dumps(resp["flash"])
+    status, body = run_request(client, app, scenario=key, turns=3)
+    assert "run-panels" in body["response"]
+    broken = text.replace(b"turns: 24", b"turns: many", 1)
+    data = "data:application/x-yaml;base64," + base64.b64encode(broken).decode()
+    status, body = _upload(client, app, data, "broken.yaml")
+    msg = body["response"]["flash"]["children"]["props"]["children"]
+    assert re.match(r"broken\.yaml:\d+:\d+: meta\.turns", msg), msg
+    assert "scenario" not in body["response"]
+    for bad in ("not a data url", "data:x;base64,@@@", 17):
+        status, body = _upload(client, app, bad)
+        assert status == 200
+        assert "malformed upload" in body["response"]["flash"]["children"]["props"]["children"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"this is not json",
+        b"{}",
+        b'{"output": "page.children"}',
+        b'{"output": "nope.children", "outputs": {"id": "nope", "property": "children"}, '
+        b'"inputs": [], "state": []}',
+        b'{"output": "..run-panels.children...run-message.children...run-info.children..", '
+        b'"outputs": "x", "inputs": "y", "state": 5}',
+        b"[1, 2, 3]",
+        b'{"output": "page.children", "outputs": {"id": "page", "property": "children"}, '
+        b'"inputs": [{"id": "url"}], "state": []}',
+    ],
+)
+def test_malformed_callback_payloads_are_refused_cleanly(client, payload):
+    r = client.post("/_dash-update-component", data=payload, content_type="application/json")
+    body = r.get_data(as_text=True)
+    assert 400 <= r.status_code < 500, (r.status_code, body[:300])
+    assert "Traceback" not in body and 'File "' not in body
+
+
+def test_an_extra_page_can_be_registered():
+    def layout(ctx, req):
+        return html.Div(f"Sweeps of {req.scenario.id}", id="extra-page")
+
+    app = create_app(
+        "pyongyang-2024", extra_pages=[Page("extra", "Extra", layout, order=99)], warm=False
+    )
+    nav = json.dumps(app.layout.to_plotly_json(), default=str)
+    assert "nav-extra" in nav
+    client = app.server.test_client()
+    _, body = call(
+        client,
+        app,
+        "page.children",
+        [
+            {"id": "url", "property": "pathname", "value": "/extra"},
+            {"id": "url", "property": "search", "value": ""},
+            {"id": "scenario", "property": "value", "value": "pyongyang-2024"},
+        ],
+        [],
+    )
+    assert "Sweeps of pyongyang-2024" in json.dumps(body)
+    with pytest.raises(ValueError, match="lowercase word"):
+        from summitsim.dashboard.pages import register_page
+
+        register_page(Page("Bad Key", "x", layout))
