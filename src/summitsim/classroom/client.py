@@ -16,14 +16,14 @@ TEAM_VIEW = [
     ("t-briefing", "children"),
     ("t-world", "children"),
     ("t-history", "children"),
-    ("t-chart", "figure"),
+    ("t-chart", "children"),
     ("t-seen", "data"),
 ]
 INSTRUCTOR_VIEW = [
     ("i-status", "children"),
     ("i-teams", "children"),
     ("i-history", "children"),
-    ("i-chart", "figure"),
+    ("i-chart", "children"),
     ("i-seen", "data"),
 ]
 CONTROL_INPUTS = ["i-close", "i-pause", "i-resume", "i-undo", "i-inject", "i-adjust"]

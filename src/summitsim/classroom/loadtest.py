@@ -44,8 +44,7 @@ def synthetic_scenario(n_actors: int, turns: int = 12) -> str:
             f"    name: Actor {i}",
             f"    description: Actor number {i}.",
             "    interests:",
-            f"      - {{kind: lower, variable: tension, weight: {1 + i % 3}, "
-            "description: calm}",
+            f"      - {{kind: lower, variable: tension, weight: {1 + i % 3}, description: calm}}",
             "      - {kind: raise, variable: trade, weight: 1, description: trade}",
             "    briefing:",
             f"      public: You are actor {i}.",

@@ -118,6 +118,8 @@ def create_app(store: GameStore) -> Any:
                 sent = req.form.get("csrf", "")
             if not (sent and hmac.compare_digest(str(sent), token) and same_origin()):
                 return flask.Response("forbidden: missing or wrong CSRF token\n", 403)
+            if req.path.startswith("/_dash-") and who() is None:
+                return flask.Response("forbidden: not signed in\n", 403)
         if req.method == "GET" and req.path == "/" and who() is None:
             return flask.redirect("/login")
         return None
@@ -248,7 +250,7 @@ def create_app(store: GameStore) -> Any:
                     html.Div(id="t-briefing"),
                     html.Div(id="t-world"),
                     html.Div(id="t-history"),
-                    dcc.Graph(id="t-chart"),
+                    html.Div(id="t-chart"),
                     logout_form(),
                 ],
                 className="team",
@@ -304,7 +306,7 @@ def create_app(store: GameStore) -> Any:
                     id="i-controls",
                 ),
                 html.Div(id="i-history"),
-                dcc.Graph(id="i-chart"),
+                html.Div(id="i-chart"),
                 logout_form(),
             ],
             className="instructor",
@@ -356,9 +358,9 @@ def create_app(store: GameStore) -> Any:
         return html.Div([html.H2("History"), *rows] if rows else [html.H2("History"), "None yet."])
 
     def chart(result: dict[str, Any]) -> Any:
-        from .charts import state_figure
+        from .charts import figures
 
-        return state_figure(result)
+        return [dcc.Graph(figure=fig, config={"displaylogo": False}) for fig in figures(result)]
 
     def world_view(model: Any) -> Any:
         rows = [
@@ -430,7 +432,7 @@ def create_app(store: GameStore) -> Any:
         Output("t-briefing", "children"),
         Output("t-world", "children"),
         Output("t-history", "children"),
-        Output("t-chart", "figure"),
+        Output("t-chart", "children"),
         Output("t-seen", "data"),
         Input("t-tick", "n_intervals"),
         Input("t-msg", "children"),
@@ -498,7 +500,7 @@ def create_app(store: GameStore) -> Any:
         Output("i-status", "children"),
         Output("i-teams", "children"),
         Output("i-history", "children"),
-        Output("i-chart", "figure"),
+        Output("i-chart", "children"),
         Output("i-seen", "data"),
         Input("i-tick", "n_intervals"),
         Input("i-msg", "children"),
@@ -564,7 +566,7 @@ def create_app(store: GameStore) -> Any:
         if w is None or w.role != "instructor":
             raise _forbidden()
         missing, inject_id, var, delta = args[6:]
-        what = ctx.triggered_id
+        what = str(ctx.triggered_id or "").removeprefix("i-")
         if what == "close":
             t = store.close_turn(missing if isinstance(missing, str) else "")
             return f"Turn {t} closed."
