@@ -61,7 +61,10 @@ def get_compiled(ref: Any, params: Mapping[str, Any] | None = None) -> Compiled:
             return get_compiled(ref.loaded, params)
         return ref
     loaded = load_scenario(ref)
-    key = (loaded.sha256, tuple(sorted((params or {}).items(), key=lambda kv: kv[0])))
+    key = (
+        loaded.sha256 + loaded.source,
+        tuple(sorted((params or {}).items(), key=lambda kv: kv[0])),
+    )
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)

@@ -1,0 +1,5 @@
+"""``python -m summitsim``."""
+
+from .cli import main
+
+main()
