@@ -12,6 +12,8 @@ import pytest
 
 import summitsim
 
+pytestmark = pytest.mark.slow
+
 N = 300  # runs per setting
 
 

@@ -91,7 +91,7 @@ class SummitModel(mesa.Model):
         events: list[Mapping[str, Any]] | None = None,
         **params: Any,
     ):
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # `seed` is deprecated in mesa 3.5; an int rng seeds both
         self.seed_value = seed
         c = get_compiled(scenario, params)
         self.compiled: Compiled = c
