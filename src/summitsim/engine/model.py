@@ -111,6 +111,7 @@ class SummitModel(mesa.Model):
         self._cost: dict[int, float] = {}
         self._baseline: dict[int, bool] = {}
         self._replies: dict[int, list[Reply]] = {}
+        self._best_reply: dict[int, tuple[frozenset[int], pr.Delta]] = {}
         self._agrees: dict[int, bool] = {}
         self.agents_by_index = [
             ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
@@ -147,6 +148,21 @@ class SummitModel(mesa.Model):
                 vals.append((k, pr.gain(c, actor, x, d) - cost, c.actions[k].slots, d, cost))
             self._replies[actor.index] = vals
         return vals
+
+    def base_best_reply(self, actor: CActor) -> tuple[frozenset[int], pr.Delta]:
+        """The slots any of ``actor``'s moves touch, and its myopic best reply (as a delta; empty
+        for hold) at this turn's state. Valid for any prediction that leaves those slots alone."""
+        hit = self._best_reply.get(actor.index)
+        if hit is None:
+            best: pr.Delta = ()
+            best_value = 0.0
+            touched: frozenset[int] = frozenset()
+            for _, v, slots, delta, _ in self.reply_values(actor):
+                touched |= slots
+                if v > best_value:
+                    best, best_value = delta, v
+            hit = self._best_reply[actor.index] = (touched, best)
+        return hit
 
     def partner_agrees(self, action: int) -> bool:
         """Would the partner (judging as an AI would) consent? True for moves needing none."""
@@ -213,6 +229,7 @@ class SummitModel(mesa.Model):
         self._cost.clear()
         self._baseline.clear()
         self._replies.clear()
+        self._best_reply.clear()
         self._agrees.clear()
         t = ctx.turn
         for actor in c.actors:

@@ -119,14 +119,15 @@ def best_replies(
     changes = own
     gain = pr.gain
     for other in repliers:
-        best: pr.Delta = ()
-        best_value = 0.0
-        for _, v, slots, delta, cost in model.reply_values(other):
-            if own and not slots.isdisjoint(own):
-                # the move acts on slots our move changed: value it at the predicted state
-                v = gain(c, other, y, delta) - cost
-            if v > best_value:
-                best, best_value = delta, v
+        touched, best = model.base_best_reply(other)
+        if own and not touched.isdisjoint(own):
+            # some of its moves act on slots our move changed: value them at the prediction
+            best, best_value = (), 0.0
+            for _, v, slots, delta, cost in model.reply_values(other):
+                if not slots.isdisjoint(own):
+                    v = gain(c, other, y, delta) - cost
+                if v > best_value:
+                    best, best_value = delta, v
         if best:
             changes = pr.apply(c, x, changes, best)
     return changes
