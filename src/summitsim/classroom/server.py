@@ -131,7 +131,7 @@ def create_app(store: GameStore) -> Any:
             resp.set_cookie("_csrf_token", tok, samesite="Strict", httponly=False, path="/")
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Origin: null
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
