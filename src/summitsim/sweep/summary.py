@@ -1,0 +1,106 @@
+"""Per-point (or per-parameter) outcome frequencies with Wilson intervals, and the means and
+quantiles of numeric outcomes, from a sweep folder's ``runs.parquet``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Any
+
+from .spec import SweepError
+from .store import RUNS, read_manifest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+BOOL_COLS = ["true", "p", "ci_low", "ci_high"]
+NUM_COLS = ["mean", "sd", "q05", "q25", "median", "q75", "q95"]
+
+
+def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval for ``k`` successes in ``n`` trials."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def load_runs(
+    folder: Path, columns: list[str] | None = None
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    manifest = read_manifest(folder)
+    path = Path(folder) / RUNS
+    if not path.is_file():
+        raise SweepError(f"{folder}: no {RUNS} yet (is the sweep still running?)")
+    return manifest, pq.read_table(path, columns=columns).to_pandas()
+
+
+def outcome_kinds(manifest: dict[str, Any]) -> dict[str, str]:
+    """Every summarised column -> bool | number (red lines as ``crossed_<id>`` booleans)."""
+    cols = manifest["columns"]
+    kinds = {n: ("bool" if t == "bool" else "number") for n, t in cols["outcomes"].items()}
+    kinds["peak_escalation"] = "number"
+    kinds.update({f"crossed_{r}": "bool" for r in cols["red_lines"]})
+    return kinds
+
+
+def summarize(
+    folder: Path, by: list[str] | None = None, confidence: float = 0.95
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A tidy table: group keys, ``outcome``, ``kind``, ``n`` (successful runs), ``failed``,
+    then ``true p ci_low ci_high`` for true/false outcomes or ``mean sd q05 ... q95``."""
+    import pandas as pd
+
+    manifest, df = load_runs(folder)
+    params = list(manifest["columns"]["parameters"])
+    for name in by or []:
+        if name not in params:
+            raise SweepError(f"--by {name}: not a parameter of this sweep ({', '.join(params)})")
+    keys = list(by) if by else ["point_id", *manifest["columns"]["varied"]]
+    for r in manifest["columns"]["red_lines"]:
+        df[f"crossed_{r}"] = df[f"first_crossed_{r}"].notna().where(df["error"].isna())
+    kinds = outcome_kinds(manifest)
+    ok = df[df["error"].isna()]
+    groups = df.groupby(keys, sort=True, dropna=False)
+    base = pd.DataFrame({"runs": groups.size(), "failed": groups["error"].count()})
+    frames = [_one(ok, keys, col, kind, confidence, base.index) for col, kind in kinds.items()]
+    out = pd.concat(frames, ignore_index=True)
+    out = out.merge(base.reset_index(), on=keys, how="left")
+    out["n"] = out["n"].fillna(0).astype("int64")
+    if "true" in out:
+        out["true"] = out["true"].astype("Int64")
+    order = [*keys, "outcome", "kind", "runs", "failed", "n", *BOOL_COLS, *NUM_COLS]
+    return manifest, out.sort_values([*keys], kind="stable")[order].reset_index(drop=True)
+
+
+def _one(
+    ok: pd.DataFrame, keys: list[str], col: str, kind: str, conf: float, index: pd.Index
+) -> pd.DataFrame:
+    import pandas as pd
+
+    g = ok.groupby(keys, sort=True, dropna=False)[col]
+    if kind == "bool":
+        t = pd.DataFrame({"n": g.count(), "true": g.sum().astype("int64")})
+        t = t.reindex(index).fillna(0).astype("int64")
+        t["p"] = [k / n if n else math.nan for k, n in zip(t["true"], t["n"], strict=True)]
+        ci = [wilson(int(k), int(n), conf) for k, n in zip(t["true"], t["n"], strict=True)]
+        t["ci_low"] = [c[0] for c in ci]
+        t["ci_high"] = [c[1] for c in ci]
+    else:
+        t = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std()})
+        q = g.quantile(list(QUANTILES)).unstack()
+        for name, qq in zip(["q05", "q25", "median", "q75", "q95"], QUANTILES, strict=True):
+            t[name] = q[qq]
+        t = t.reindex(index)
+    t = t.reset_index()
+    t.insert(len(keys), "outcome", col)
+    t.insert(len(keys) + 1, "kind", kind)
+    return t
