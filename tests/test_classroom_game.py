@@ -343,3 +343,44 @@ def test_sqlite_file_is_a_plain_database(game, tmp_path):
     store.submit("russia", "hold", "x")
     c = sqlite3.connect(str(tmp_path / "g.sqlite"))
     assert c.execute("SELECT count(*) FROM log WHERE kind='submit'").fetchone()[0] == 1
+
+
+def test_concurrent_submissions_are_each_stored_once(game):
+    """Submissions from many threads share transactions (group commit); each accepted one
+    is stored exactly once, the last one stands, and a closed turn refuses late ones."""
+    import threading
+    from collections import Counter
+
+    store, _, _ = game
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def team(actor: str, k: int) -> None:
+        for i in range(15):
+            why = f"{actor}-{k}-{i}"
+            store.submit(actor, "hold", why)
+            with lock:
+                accepted.append(why)
+
+    threads = [
+        threading.Thread(target=team, args=(a, k))
+        for a in ("russia", "south_korea")
+        for k in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    rows = [json.loads(r[5])["justification"] for r in store.rows() if r[2] == "submit"]
+    assert Counter(rows) == Counter(accepted) and len(rows) == 120
+    last = {a: [w for w in rows if w.startswith(a)][-1] for a in ("russia", "south_korea")}
+    assert {a: p.move.justification for a, p in store.state().pending.items()} == last
+    stale = store.state()
+    store.close_turn("hold")
+    from summitsim.classroom.store import _Queued
+
+    late = _Queued("russia", Move("russia", "hold", "late").to_dict(), stale.version, None)
+    with pytest.raises(GameError, match="turn changed"):
+        store._group_commit(late)
+    assert "late" not in [json.loads(r[5]).get("justification") for r in store.rows()]
+    assert store.state().turn == 2

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,12 @@ class GameState:
 
 
 def fold(rows: list[tuple[int, float, str, int, str | None, str]], created: float) -> GameState:
-    s = GameState(opened_at=created)
+    """The state after the log's rows (in id order)."""
+    return fold_onto(GameState(opened_at=created), rows)
+
+
+def fold_onto(s: GameState, rows: list[tuple[int, float, str, int, str | None, str]]) -> GameState:
+    """Apply more rows of the log to ``s`` (in place) and return it."""
     for rid, at, kind, turn, actor, data in rows:
         d = json.loads(data)
         s.last_id = rid
@@ -148,6 +153,18 @@ def fold(rows: list[tuple[int, float, str, int, str | None, str]], created: floa
     return s
 
 
+@dataclass
+class _Queued:
+    """A submission waiting to be written."""
+
+    actor: str
+    data: dict[str, Any]
+    version: int
+    turn: int | None
+    done: bool = False
+    error: GameError | None = None
+
+
 class GameStore:
     """One game's SQLite file. Safe to share between threads (a connection per thread)."""
 
@@ -157,6 +174,13 @@ class GameStore:
             raise GameError(f"no game at {self.path} (create one with `summitsim classroom new`)")
         self._local = threading.local()
         self._lock = threading.Lock()
+        # One writer at a time within this process: threads queue here (a fast hand-over)
+        # rather than in SQLite's busy handler (which sleeps and polls); other processes
+        # are still kept out by BEGIN IMMEDIATE and the busy timeout.
+        self._write_lock = threading.Lock()
+        self._state: GameState | None = None
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Queued] = []
         self._cache: dict[int, Any] = {}
         meta = self.meta()
         if int(meta.get("format_version", "0")) != EXPORT_VERSION:
@@ -177,13 +201,14 @@ class GameStore:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         c = self.conn()
-        c.execute("BEGIN IMMEDIATE")
-        try:
-            yield c
-        except BaseException:
-            c.execute("ROLLBACK")
-            raise
-        c.execute("COMMIT")
+        with self._write_lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
 
     def meta(self) -> dict[str, str]:
         return dict(self.conn().execute("SELECT key, value FROM meta").fetchall())
@@ -197,7 +222,36 @@ class GameStore:
         return c.execute("SELECT id, at, kind, turn, actor, data FROM log ORDER BY id").fetchall()
 
     def state(self, c: sqlite3.Connection | None = None) -> GameState:
-        return fold(self.rows(c), self.created)
+        """The fold of the log as it is now (or within the transaction of ``c``).
+
+        The fold is kept and extended with the rows added since, so a request costs one
+        small query. The returned object is shared: treat it as read-only."""
+        c = c or self.conn()
+        with self._lock:
+            base = self._state
+        last = base.last_id if base is not None else 0
+        rows = c.execute(
+            "SELECT id, at, kind, turn, actor, data FROM log WHERE id > ? ORDER BY id", (last,)
+        ).fetchall()
+        if base is not None and not rows:
+            return base
+        if base is None:
+            new = fold(rows, self.created)
+        else:
+            # fold_onto replaces entries, never mutates them: copying the containers will do
+            new = fold_onto(
+                replace(
+                    base,
+                    closed=list(base.closed),
+                    pending=dict(base.pending),
+                    events=list(base.events),
+                ),
+                rows,
+            )
+        with self._lock:
+            if self._state is None or new.last_id >= self._state.last_id:
+                self._state = new
+        return new
 
     def finished(self, s: GameState) -> bool:
         return s.turn > self.gdef.turns
@@ -299,13 +353,51 @@ class GameStore:
         model = self.model(s)
         if k >= 0 and k not in allowed_next(model, self.compiled.actor_index[actor]):
             raise GameError(f"{move} is not possible this turn")
-        with self.write() as c:
-            now = self.state(c)
-            if now.version != s.version:  # the turn closed or was undone meanwhile: re-check
-                raise GameError("the turn changed while you were submitting; look again")
-            self._check_open(now, turn)
-            self._append(c, "submit", now.turn, actor, Move(actor, move, text, "human").to_dict())
+        item = _Queued(actor, Move(actor, move, text, "human").to_dict(), s.version, turn)
+        self._group_commit(item)
         return s.turn
+
+    def _group_commit(self, item: _Queued) -> None:
+        """Write a submission, together with any others waiting, in one transaction.
+
+        Each commit with synchronous=FULL waits for the disk; a batch shares that wait.
+        Whoever holds the write lock commits everything queued so far; the others find
+        their submission done (or refused) when they get the lock. Nobody is answered
+        before the transaction holding their row has committed."""
+        with self._queue_lock:
+            self._queue.append(item)
+        with self._write_lock:
+            if not item.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit_batch(batch)
+        if item.error is not None:
+            raise item.error
+
+    def _commit_batch(self, batch: list[_Queued]) -> None:
+        """Write ``batch`` in one transaction; mark each item done (with its error, if
+        refused) only once the transaction has committed. Hold ``_write_lock``."""
+        c = self.conn()
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            now = self.state(c)
+            for it in batch:
+                try:
+                    if now.version != it.version:  # the turn closed or was undone meanwhile
+                        raise GameError("the turn changed while you were submitting; look again")
+                    self._check_open(now, it.turn)
+                    self._append(c, "submit", now.turn, it.actor, it.data)
+                except GameError as exc:
+                    it.error = exc
+            c.execute("COMMIT")
+        except BaseException:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            for it in batch:
+                it.error, it.done = GameError("the move could not be stored; try again"), True
+            raise
+        for it in batch:
+            it.done = True
 
     def _check_open(self, s: GameState, turn: int | None) -> None:
         if self.finished(s):
