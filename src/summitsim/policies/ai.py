@@ -116,7 +116,7 @@ def best_replies(
     """``own`` plus each replier's myopic best reply to the state ``own`` would produce."""
     c, x = model.compiled, model.ctx.x
     y = pr.overlay(x, own) if own else x
-    changes = own
+    changes = dict(own)
     gain = pr.gain
     for other in repliers:
         touched, best = model.base_best_reply(other)
@@ -129,7 +129,7 @@ def best_replies(
                 if v > best_value:
                     best, best_value = delta, v
         if best:
-            changes = pr.apply(c, x, changes, best)
+            pr.apply_into(c, x, changes, best)
     return changes
 
 
