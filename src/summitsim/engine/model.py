@@ -103,6 +103,7 @@ class SummitModel(mesa.Model):
         self.fired_rl = [False] * len(c.red_lines)
         self.fired_inj = [False] * len(c.injects)
         self.revealed = [rl.public for rl in c.red_lines]
+        self.warned = [False] * len(c.red_lines)  # approached now (recorded when it starts)
         k = c.belief_strength
         self.alpha = [[rl.credibility * k for rl in c.red_lines] for _ in c.actors]
         self.beta_ = [[(1.0 - rl.credibility) * k for rl in c.red_lines] for _ in c.actors]
@@ -333,8 +334,11 @@ class SummitModel(mesa.Model):
                 continue
             if rl.trigger(ctx):
                 self._cross(rl)
-            elif rl.warning is not None and rl.warning(ctx):
+                continue
+            near = rl.warning is not None and bool(rl.warning(ctx))
+            if near and not self.warned[rl.index]:
                 self.recorder.red_lines.append(RedLineRecord(ctx.turn, rl.index, (), False, True))
+            self.warned[rl.index] = near
 
     def _cross(self, rl: CRedLine) -> None:
         c, ctx = self.compiled, self.ctx
