@@ -56,6 +56,8 @@ def test_kill_9_during_submissions_loses_nothing_accepted(class_game):
     db, codes, _ = class_game
     before = len(stored_submissions(db))
     srv = ServerProcess(db)
+    early = Client(srv.base)  # signed in before the crash
+    assert early.login(codes["a01"]).status_code == 302
     stop = threading.Event()
     box: dict = {}
 
@@ -101,5 +103,9 @@ def test_kill_9_during_submissions_loses_nothing_accepted(class_game):
         status, msg, _ = cl.submit("calm_00", "after the restart")
         assert status == 200 and "received" in msg
         assert GameStore(db).state().pending["a00"].move.justification == "after the restart"
+        # a session from before the crash still works (sessions live in the game file)
+        early.base = again.base
+        status, msg, _ = early.submit("trade_01", "same session after the restart")
+        assert status == 200 and "received" in msg
     finally:
         again.stop()

@@ -68,7 +68,7 @@ def choices_html(rows: list[dict[str, Any]], heading: bool = True) -> str:
             r["by"], ""
         )
         status = " (refused)" if r["status"] == "refused" else ""
-        mark = "" if r["same"] else ' class="differs"'
+        mark = "" if r["same"] else ' class="differs" style="background:#fff4d6"'
         out.append(
             f"<tr{mark}><td>{r['turn']}</td><td>{e(r['actor_name'])}</td>"
             f"<td>{e(r['move'])}{e(status)}{e(who)}</td><td>{e(r['justification'])}</td>"
