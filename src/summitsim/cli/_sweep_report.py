@@ -99,10 +99,10 @@ def print_sensitivity(folder: Path, outcomes: list[str] | None, fmt: str, resamp
     con = _console()
     design = manifest["definition"]["design"]
     for outcome, part in df.groupby("outcome", sort=False):
-        key = "delta" if design not in ("sobol", "grid") else "ST"
+        key = "S1" if design not in ("sobol", "grid") else "ST"
         part = part.sort_values(key, ascending=False, na_position="last")
         table = Table(title=f"{outcome}  ({part['method'].iloc[0]})", title_justify="left")
-        cols = ["parameter", "S1", "ST"] if key == "ST" else ["parameter", "delta", "S1"]
+        cols = ["parameter", "S1", "ST"] if key == "ST" else ["parameter", "S1"]
         for c in [*cols, "note"]:
             table.add_column(c, justify="left" if c in ("parameter", "note") else "right")
         for rec in part.to_dict(orient="records"):

@@ -16,7 +16,7 @@ def do_run(
     file: Path | None,
     out: Path,
     workers: int | None,
-    dask: str | None,
+    dask_at: tuple[str | None, float],
     chunk_seconds: float,
     flush_seconds: float,
     quiet: bool,
@@ -27,6 +27,7 @@ def do_run(
     from ..sweep.plan import check_columns, load, make_plan
     from ..sweep.store import Store
 
+    dask = dask_at[0]
     if dask is not None and workers is not None:
         fail("error: --workers is for local runs; a Dask cluster has its own workers")
     spec = sp.from_file(file) if file is not None else sp.from_dict(data or {}, "options")
@@ -35,11 +36,15 @@ def do_run(
     check_columns(plan)
     store = Store(out, plan)
     console = Console(stderr=True)
-    state = store.open()
-    if state == "complete":
+    if store.open(create=False) == "complete":
         console.print(f"{out}: this sweep is already complete ({plan.n_runs:,} runs).")
         return
-    executor = _executor(dask, workers)
+    executor = _executor(dask_at, workers)
+    try:
+        state = store.open()
+    except BaseException:
+        executor.close()
+        raise
     where = (
         f"Dask at {dask} ({executor.slots} threads)"
         if dask
@@ -55,11 +60,11 @@ def do_run(
     _report(outcome, out, console)
 
 
-def _executor(dask: str | None, workers: int | None) -> Any:
+def _executor(dask_at: tuple[str | None, float], workers: int | None) -> Any:
     from ..sweep.executors import DaskExecutor, LocalExecutor, default_workers
 
-    if dask is not None:
-        return DaskExecutor(dask)
+    if dask_at[0] is not None:
+        return DaskExecutor(dask_at[0], connect_timeout=dask_at[1], worker_wait=3 * dask_at[1])
     return LocalExecutor(workers or default_workers())
 
 

@@ -118,6 +118,9 @@ def run_cmd(
         str | None,
         typer.Option(help="Run on this Dask scheduler, e.g. tcp://127.0.0.1:8786."),
     ] = None,
+    dask_timeout: Annotated[
+        float, typer.Option(min=0.5, max=600, help="Seconds to wait for the Dask scheduler.")
+    ] = 10.0,
     chunk_seconds: Annotated[
         float, typer.Option(min=0.1, max=60, help="Target seconds of work per chunk.")
     ] = 0.3,
@@ -146,7 +149,7 @@ def run_cmd(
         fail("error: give --out DIR, the folder for runs.parquet and manifest.json")
     data = _definition(given) if file is None else None
     with sweep_errors():
-        do_run(data, file, out, workers, dask, chunk_seconds, flush_seconds, quiet)
+        do_run(data, file, out, workers, (dask, dask_timeout), chunk_seconds, flush_seconds, quiet)
 
 
 def _definition(given: dict[str, Any]) -> dict[str, Any]:
@@ -200,8 +203,9 @@ def sensitivity_cmd(
 ) -> None:
     """Global sensitivity of each outcome to each varied parameter (SALib).
 
-    Sobol samples get Sobol indices (S1, ST); LHS and grid sweeps get the delta
-    moment-independent index and S1. Saved to DIR/sensitivity.csv and .json."""
+    Sobol samples get Sobol indices (S1, ST); LHS samples get RBD-FAST first-order
+    indices (S1); grids get the exact variance decomposition of the point means (S1, ST).
+    Saved to DIR/sensitivity.csv and DIR/sensitivity.json."""
     from ._sweep_report import print_sensitivity
 
     with sweep_errors():

@@ -36,19 +36,29 @@ class LocalExecutor:
     """Warm worker processes, started at once and kept for the whole sweep.
 
     On Linux they are forked from this process after it has imported the engine (so they
-    start in milliseconds and share its memory pages) and before any other thread exists;
-    elsewhere they are spawned."""
+    start in milliseconds and share its memory pages) and before any other thread of ours
+    exists. If this process already runs other threads (say, a Dask client in a notebook),
+    forking is not safe, and a fork server with the engine preloaded is used instead;
+    elsewhere workers are spawned."""
 
     name = "local"
 
     def __init__(self, workers: int):
         import multiprocessing as mp
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
         import summitsim.api  # noqa: F401  (imported once, before forking)
 
-        fork = "fork" in mp.get_all_start_methods()
-        ctx = mp.get_context("fork" if fork else "spawn")
+        methods = mp.get_all_start_methods()
+        ctx: Any
+        if "fork" in methods and threading.active_count() == 1:
+            ctx = mp.get_context("fork")
+        elif "forkserver" in methods:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["summitsim.api", "summitsim.sweep.worker"])
+        else:
+            ctx = mp.get_context("spawn")
         self.slots = workers
         self.pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_quiet_worker

@@ -146,9 +146,9 @@ class Store:
         self.turns_schema = turns_schema(plan) if plan.spec.keep_turns else None
 
     # ----- opening ---------------------------------------------------------------------
-    def open(self) -> str:
+    def open(self, create: bool = True) -> str:
         """Check the folder; returns ``new``, ``resume`` or ``complete``. Never overwrites a
-        different sweep or a folder that holds something else."""
+        different sweep or a folder that holds something else. ``create=False`` only checks."""
         f = self.folder
         if f.exists() and not f.is_dir():
             raise SweepError(f"{f}: exists and is not a folder")
@@ -165,6 +165,8 @@ class Store:
             state = "complete" if complete else "resume"
         elif f.is_dir() and any(f.iterdir()):
             raise SweepError(f"{f}: folder is not empty and holds no sweep; choose another --out")
+        if not create:
+            return state
         f.mkdir(parents=True, exist_ok=True)
         for tmp in f.glob(".*.tmp"):
             tmp.unlink()  # left by a sweep killed while it wrote runs.parquet or the manifest
