@@ -18,6 +18,8 @@ TEAM_VIEW = [
     ("t-history", "children"),
     ("t-chart", "children"),
     ("t-seen", "data"),
+    ("t-move", "value"),
+    ("t-why", "value"),
 ]
 INSTRUCTOR_VIEW = [
     ("i-status", "children"),

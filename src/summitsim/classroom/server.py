@@ -73,6 +73,27 @@ button{{font-size:1.1em;padding:.4em 1.2em}} .error{{color:#b00020}}</style></he
 """
 
 
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:70em;margin:1em auto;padding:0 1em;color:#1d1d1d}
+h1{font-size:1.6em;margin:.3em 0} h2{font-size:1.25em;margin-top:1.2em;border-bottom:1px solid #ddd}
+h3{font-size:1.05em} .status{background:#f3f6fa;padding:.5em .8em;border-radius:6px}
+#t-clock,#i-clock{font-weight:600}
+button{font-size:1em;padding:.35em .9em;margin:.2em .3em .2em 0;cursor:pointer;
+border:1px solid #888;border-radius:5px;background:#fff} button:hover{background:#eef}
+#t-submit,#i-close{background:#0b5394;color:#fff;border-color:#0b5394}
+#t-move label{padding:.15em 0}
+#t-msg,#i-msg{margin:.4em 0;font-weight:600;color:#0b5394} table{border-collapse:collapse}
+td{border-bottom:1px solid #eee;padding:.25em .6em;vertical-align:top}
+tr.submitted td{background:#eef7ee}
+small.why{color:#555} .logout{margin-top:2em}
+"""
+INDEX = (
+    "<!DOCTYPE html><html lang='en'><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}"
+    "<style>" + STYLE + "</style></head><body>{%app_entry%}<footer>{%config%}{%scripts%}"
+    "{%renderer%}</footer></body></html>"
+)
+
+
 def create_app(store: GameStore) -> Any:
     """The Dash app for one game file."""
     import flask
@@ -202,6 +223,8 @@ def create_app(store: GameStore) -> Any:
         update_title=None,  # type: ignore[arg-type]
         serve_locally=True,
     )
+
+    app.index_string = INDEX
 
     # ----- layouts ---------------------------------------------------------------------
     def logout_form() -> Any:
@@ -434,6 +457,8 @@ def create_app(store: GameStore) -> Any:
         Output("t-history", "children"),
         Output("t-chart", "children"),
         Output("t-seen", "data"),
+        Output("t-move", "value"),
+        Output("t-why", "value"),
         Input("t-tick", "n_intervals"),
         Input("t-msg", "children"),
         State("t-seen", "data"),
@@ -456,7 +481,7 @@ def create_app(store: GameStore) -> Any:
         elif not store.finished(s):
             status += [html.Br(), html.Span("You have not submitted a move yet.", id="t-my-move")]
         if seen == s.version:
-            return status, no_update, no_update, no_update, no_update, no_update, no_update
+            return (status, *[no_update] * 8)
         model = store.model(s)
         opts = []
         if not store.finished(s):
@@ -474,6 +499,8 @@ def create_app(store: GameStore) -> Any:
             history_view(result, instructor=False),
             chart(result),
             s.version,
+            None,  # a new turn (or a fresh page): no move chosen yet
+            "",
         )
 
     @app.callback(
