@@ -488,7 +488,7 @@ def create_app(store: GameStore) -> Any:
             for o in options(model, w.actor):
                 label = f"{o['name']} — {o['description']}"
                 if o.get("needs"):
-                    label += f" (needs {o['needs']}'s consent)"
+                    label += f" (needs the consent of {o['needs']})"
                 opts.append({"label": label, "value": o["move"]})
         result = redact(store.result(s), w.actor)
         return (

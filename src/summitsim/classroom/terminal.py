@@ -8,6 +8,7 @@ and what changed. The game is saved (as its inputs) after every turn.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -181,17 +182,16 @@ class TerminalGame:
     def show_state(self, model: SummitModel) -> None:
         from .game import public_state
 
-        c = model.compiled
-        table = Table(title=f"The world after turn {model.ctx.turn}", title_justify="left")
+        done = model.ctx.turn - 1  # called during a turn: the state is the one before it
+        title = "The world now" if done < 1 else f"The world after turn {done}"
+        table = Table(title=title, title_justify="left")
         table.add_column("quantity")
         table.add_column("value", justify="right")
         table.add_column("meaning")
         for row in public_state(model):
-            table.add_row(
-                escape(row["name"]), f"{row['value']:.2f}", escape(row["description"][:70])
-            )
+            meaning = textwrap.shorten(row["description"].split(". ")[0], 80, placeholder="…")
+            table.add_row(escape(row["name"]), f"{row['value']:.2f}", escape(meaning))
         self.out.print(table)
-        del c
 
     def show_options(self, model: SummitModel, actor: CActor, options: list[int]) -> None:
         c = model.compiled
@@ -203,7 +203,9 @@ class TerminalGame:
                 continue
             a = c.actions[k]
             needs = (
-                f" (needs {c.actors[a.consent].name}'s consent)" if a.consent is not None else ""
+                f" (needs the consent of {c.actors[a.consent].name})"
+                if a.consent is not None
+                else ""
             )
             self.out.print(
                 f"  [bold]{n}[/bold]  {escape(a.name)} [dim]({escape(a.move)}, escalation "
