@@ -193,3 +193,42 @@ def test_ctrl_c_keeps_work_and_a_killed_sweep_resumes_exactly(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     assert not (out / ".parts").exists()
     assert not list(out.glob(".*.tmp"))
+
+
+def test_common_seeds_give_every_point_the_same_replicate_seeds(tmp_path):
+    from summitsim.sweep.plan import run_seed
+
+    df = read(sweep(tmp_path / "c", "--grid", "a=0,1,0.5", "-r", "4", "--common-seeds"))
+    assert list(df["seed"]) == [run_seed(0, 0, r) for r in range(4)] * 3
+    plain = read(sweep(tmp_path / "p", "--grid", "a=0,1,0.5", "-r", "4"))
+    assert plain["seed"].is_unique
+    same = df[df["replicate"] == 2]
+    assert same["seed"].nunique() == 1 and same["level"].nunique() == 3
+
+
+class FailingExecutor(ShuffledExecutor):
+    """Like ShuffledExecutor, but the third chunk fails as a whole (a lost worker, say)."""
+
+    def result(self, h):  # type: ignore[no-untyped-def]
+        if h == 2:
+            raise RuntimeError("worker lost")
+        return self.results[h]
+
+
+def test_a_failed_chunk_stops_cleanly_and_the_sweep_resumes(tmp_path, reference):
+    loaded, text = load(TOY)
+    spec = sp.from_dict({"scenario": TOY, "grid": {"a": "0:1:5", "mode": ["calm", "tense"]},
+                         "replicates": 6, "seed": 11})  # fmt: skip
+    plan = make_plan(spec, loaded, text)
+    store = Store(tmp_path / "out", plan)
+    store.open()
+    with pytest.raises(sp.SweepError, match="RuntimeError: worker lost"):
+        execute(plan, store, FailingExecutor(0), chunk_seconds=0.1, flush_seconds=0.0)
+    kept = store.done_ranges()
+    assert kept and sum(b - a for a, b in kept) < 60
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "interrupted"
+    store = Store(tmp_path / "out", plan)
+    assert store.open() == "resume"
+    outcome = execute(plan, store, ShuffledExecutor(1), chunk_seconds=0.1)
+    assert outcome.state == "complete" and outcome.played == 60 - sum(b - a for a, b in kept)
+    pd.testing.assert_frame_equal(read(tmp_path / "out"), reference)

@@ -104,6 +104,10 @@ def run_cmd(
     keep_turns: Annotated[
         bool | None, typer.Option("--keep-turns", help="Also write turns.parquet.")
     ] = None,
+    common_seeds: Annotated[
+        bool | None,
+        typer.Option("--common-seeds", help="Use the same replicate seeds at every point."),
+    ] = None,
     file: Annotated[
         Path | None,
         typer.Option("--file", "-f", help="A sweep file (YAML) instead of the options above."),
@@ -137,7 +141,7 @@ def run_cmd(
     given = {
         "scenario": scenario, "grid": grid, "sample": sample, "n": n, "vary": vary,
         "replicates": replicates, "seed": seed, "set": set_, "turns": turns,
-        "keep_turns": keep_turns,
+        "keep_turns": keep_turns, "common_seeds": common_seeds,
     }  # fmt: skip
     if file is not None:
         used = [k for k, v in given.items() if v is not None]
@@ -156,7 +160,7 @@ def _definition(given: dict[str, Any]) -> dict[str, Any]:
     from ..sweep.spec import SweepError, parse_grid_option
 
     data: dict[str, Any] = {"scenario": given["scenario"]}
-    for k in ("seed", "replicates", "turns", "keep_turns"):
+    for k in ("seed", "replicates", "turns", "keep_turns", "common_seeds"):
         if given[k] is not None:
             data[k] = given[k]
     data["set"] = parse_sets(given["set"])

@@ -1,9 +1,11 @@
 """A sweep spec checked against its scenario: the points, the runs and their seeds.
 
 Run ``r`` is replicate ``r % R`` of point ``r // R``. Its seed comes from the master seed and
-(point, replicate) through numpy's ``SeedSequence``, so it does not depend on the executor,
-the number of workers, the chunking or the order in which runs finish. Points are computed on
-demand from the grid axes or the sample matrix: memory does not grow with the number of runs.
+(point, replicate) through numpy's ``SeedSequence`` (or from (0, replicate) with
+``common_seeds``: common random numbers, the same seeds at every point), so it does not
+depend on the executor, the number of workers, the chunking or the order in which runs finish.
+Points are computed on demand from the grid axes or the sample matrix: memory does not grow
+with the number of runs.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class Plan:
             "turns": self.turns,
             "set": self.fixed,
             "keep_turns": s.keep_turns,
+            "common_seeds": s.common_seeds,
         }
         if self.design == "grid":
             out["grid"] = {n: list(a) for n, a in zip(self.varied, self.axes, strict=True)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .plan import Plan
+from .spec import SweepError
 from .store import Store, to_table
 from .worker import Chunk, ChunkResult
 
@@ -143,7 +144,7 @@ def chunks(plan: Plan, ranges: list[tuple[int, int]], sizer: Sizer) -> Iterator[
             points = {p: plan.params(p) for p in range(pos // r, (stop - 1) // r + 1)}
             yield Chunk(
                 loaded.sha256, text, loaded.source, plan.turns, plan.spec.keep_turns,
-                plan.spec.seed, r, pos, stop, points,
+                plan.spec.seed, plan.spec.common_seeds, r, pos, stop, points,
             )  # fmt: skip
             remaining -= stop - pos
             pos = stop
@@ -196,6 +197,19 @@ def execute(
             done, failed = done + d, failed + f
             if progress:
                 progress(done, total, failed)
+        except Exception as exc:  # a chunk failed as a whole: keep what finished, then stop
+            interrupted = True
+            for chunk in inflight.values():
+                writer.dropped(chunk.start)
+            writer.close()
+            store.write_manifest("interrupted", {"executor": info, "error": str(exc)})
+            if isinstance(exc, SweepError):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise SweepError(
+                f"a chunk of runs failed ({type(exc).__name__}: {first}); what finished is "
+                "kept, rerun to resume"
+            ) from exc
         writer.close()
     finally:
         signal.signal(signal.SIGTERM, old_term)

@@ -12,6 +12,7 @@ A sweep file looks like this (every key but ``scenario`` is optional)::
       kim_holds_out: [false, true]  #   or a list of values
     sample: {method: lhs, n: 200, vary: [beijing_tolerance]}   # ... or a sample
     keep_turns: false
+    common_seeds: false             # true: replicate r has the same seed at every point
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class SweepSpec(BaseModel):
     grid: dict[str, str | list[Any]] = Field(default_factory=dict)
     sample: Sample | None = None
     keep_turns: bool = False
+    common_seeds: bool = False  # the same replicate seeds at every point
 
     @model_validator(mode="after")
     def _one_design(self) -> SweepSpec:

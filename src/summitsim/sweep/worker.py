@@ -28,6 +28,7 @@ class Chunk:
     turns: int
     keep_turns: bool
     seed: int
+    common_seeds: bool
     replicates: int
     start: int
     stop: int
@@ -73,7 +74,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     defaults = {n: p.default for n, p in sc.parameters.items()}
     for rid in range(chunk.start, chunk.stop):
         point, rep = divmod(rid, chunk.replicates)
-        seed = run_seed(chunk.seed, point, rep)
+        seed = run_seed(chunk.seed, 0 if chunk.common_seeds else point, rep)
         params = chunk.points[point]
         for k, v in (("run_id", rid), ("point_id", point), ("replicate", rep), ("seed", seed)):
             cols[k].append(v)
