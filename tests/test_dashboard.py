@@ -496,3 +496,18 @@ def test_an_extra_page_can_be_registered():
         from summitsim.dashboard.pages import register_page
 
         register_page(Page("Bad Key", "x", layout))
+
+
+def test_turn_log_is_an_escaped_sandboxed_table():
+    from summitsim.dashboard.page_run import turn_log_table
+
+    frame = turn_log_table(
+        [{"turn": 1, "actor": "A&B", "move": "m", "by": "ai", "status": "done",
+          "escalation": 4.0, "rationale": "why <script>alert(1)</script>"}],
+        "t",
+    )  # fmt: skip
+    assert frame.sandbox == ""
+    doc = frame.srcDoc
+    assert "<script>" not in doc
+    assert "<td>1</td><td>A&amp;B</td><td>m</td><td>ai</td><td>done</td><td>4</td>" in doc
+    assert "why &lt;script&gt;alert(1)&lt;/script&gt;" in doc

@@ -115,6 +115,10 @@ def test_change_a_parameter_press_run_and_the_charts_update(server, page):
                    return Array.from(g.data.find(t => t.name === 'total').y); }"""
     )
     assert esc == pytest.approx([sum(row) for row in expected.escalation()])
+    # the turn log table shows the rationales of this run
+    log = page.frame_locator("[id^='run-turnlog-table']").locator("table").inner_text()
+    first = expected.actions.iloc[0]
+    assert first["rationale"][:60] in " ".join(log.split())
     assert_clean(page)
 
 

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 import summitsim
@@ -122,6 +123,8 @@ def test_relations_network_edges_follow_the_turn_and_frames():
     assert len(fig.layout.sliders[0].steps) == 4
     assert fig.layout.sliders[0].active == 3
     assert list(F.relations_figure(r, turn=1).data[1].customdata) == [0.25]
+    # built without validation for speed: check that Plotly accepts it as valid
+    go.Figure(fig.to_plotly_json())
 
 
 def test_outcome_rows_and_first_turn():

@@ -45,34 +45,42 @@ def panel(result: dict[str, Any], p: RunPanel, i: int, labels: Labels, prefix: s
             className="card panel",
             id=f"{prefix}-outcomes-{i}",
         )
-    else:  # turn_log
+    else:  # turn_log: one DataTable (thousands of html.Td components render far too slowly)
         rows = F.turn_log_rows(result, labels.moves)
         return html.Div(
-            [
-                html.H3(title or "Turn log"),
-                html.Div(
-                    table(
-                        ["turn", "actor", "move", "by", "status", "escalation", "rationale"],
-                        [
-                            [
-                                r["turn"],
-                                r["actor"],
-                                r["move"],
-                                r["by"],
-                                r["status"],
-                                r["escalation"],
-                                r["rationale"],
-                            ]
-                            for r in rows
-                        ],
-                    ),
-                    className="scroll",
-                ),
-            ],
+            [html.H3(title or "Turn log"), turn_log_table(rows, f"{prefix}-turnlog-table-{i}")],
             className="card panel",
             id=f"{prefix}-turnlog-{i}",
         )
     return html.Div(graph(fig, gid, p.height), className="card panel")
+
+
+_LOG_CSS = (
+    "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,"
+    "sans-serif;font-size:13px;color:#1b1b1b}table{border-collapse:collapse;width:100%}"
+    "th,td{border:1px solid #e3e3e3;padding:3px 6px;text-align:left;vertical-align:top}"
+    "th{background:#f3f3f3;position:sticky;top:0}"
+)
+
+
+def turn_log_table(rows: list[dict[str, Any]], id_: str, height: int = 520) -> Any:
+    """The turn log as one sandboxed iframe of escaped HTML: a single component, because
+    thousands of html.Td components take the browser seconds to render. The frame runs no
+    script (``sandbox=""``) and every cell is escaped."""
+    from ..viz.report import table_html
+
+    columns = ["turn", "actor", "move", "by", "status", "escalation", "rationale"]
+    doc = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{_LOG_CSS}</style></head>"
+        f"<body>{table_html(columns, [[r[c] for c in columns] for r in rows])}</body></html>"
+    )
+    return html.Iframe(
+        id=id_,
+        srcDoc=doc,
+        sandbox="",
+        title="Turn log",
+        style={"width": "100%", "height": f"{height}px", "border": "1px solid #e3e3e3"},
+    )
 
 
 def run_panels(result: dict[str, Any], layout: Layout, labels: Labels) -> list[Any]:

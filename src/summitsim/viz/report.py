@@ -91,6 +91,11 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
+def table_html(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """An HTML table with every header and cell escaped (floats shortened)."""
+    return _table(headers, ([_fmt(c) if isinstance(c, float) else c for c in r] for r in rows))
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in rows)
