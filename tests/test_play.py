@@ -160,3 +160,52 @@ def test_play_bad_input_is_one_line(args, message):
     r = subprocess.run(cmd(*args), capture_output=True, text=True, timeout=120, input="")
     assert r.returncode == 2
     assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_asking_the_advisor_does_not_change_the_game(tmp_path):
+    """The advisor draws from a generator of its own: asking it each turn leaves every
+    actor's moves and the world exactly as they would have been."""
+
+    def play(ask: bool, name: str) -> tuple[str, dict]:
+        save = tmp_path / f"{name}.json"
+        turn = ("a\n" if ask else "") + "0\n\n"
+        r = subprocess.run(
+            cmd(
+                "play",
+                "pyongyang-2024",
+                "--as",
+                "south_korea",
+                "--turns",
+                "5",
+                "--seed",
+                "9",
+                "--save",
+                str(save),
+                "--report",
+                str(tmp_path / f"{name}.html"),
+            ),
+            input=turn * 5,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert r.returncode == 0, r.stderr
+        shown = "\n".join(
+            block.split("\nThe world")[0].split("\nTurn ")[0]
+            for block in r.stdout.split("Game over")[0].split("What happened in turn")[1:]
+        )
+        return shown, json.loads(save.read_text())
+
+    plain, save_a = play(False, "plain")
+    asked, save_b = play(True, "asked")
+    assert "The AI would choose" not in plain
+    assert plain == asked and save_a == save_b
+    # and what the terminal showed is what a replay of the save gives
+    gdef, closed = load_save(save_a)
+    result = replay(gdef, closed).result().to_dict()
+    moves = [a["move"] for t in result["turns"][1:] for a in t["actions"] if a["by"] == "ai"]
+    spec = gdef.compiled().spec
+    shown_moves = [m for m in moves if m != "hold"]
+    assert shown_moves
+    for move in shown_moves:
+        assert spec.moves[move].name in plain
