@@ -190,3 +190,11 @@ def test_run_report_option_writes_report(tmp_path):
     assert "seed 2, 24 turns" in text
     res = runner.invoke(app, ["run", "--report", str(tmp_path / "missing" / "r.html"), "-q"])
     assert res.exit_code == 2
+
+
+@pytest.mark.parametrize("sid", sorted(summitsim.engine.registry.bundled()))
+def test_report_for_every_bundled_scenario(sid):
+    result = summitsim.run(sid, seed=1, turns=3)
+    text = build_report(result.to_dict(), scenario=result.compiled.spec)
+    assert "<h3>Turn 3" in text
+    assert text.count("Plotly.newPlot(") >= 4

@@ -27,7 +27,7 @@ PALETTE = [
     "#D55E00",
     "#CC79A7",
     "#56B4E9",
-    "#F0E442",
+    "#999933",
     "#000000",
     "#636EFA",
     "#EF553B",
@@ -81,10 +81,39 @@ def _turn_axis_title(result: Result) -> str:
     return f"turn ({length}s)" if length else "turn"
 
 
+_TEMPLATE: go.layout.Template | None = None
+
+
+def template() -> go.layout.Template:
+    """A light white template (Plotly's built-in ones cost ~20 ms per figure to copy)."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        axis = {
+            "gridcolor": "#EBF0F8",
+            "linecolor": "#EBF0F8",
+            "zerolinecolor": "#D5DCE8",
+            "zerolinewidth": 1.5,
+            "automargin": True,
+        }
+        _TEMPLATE = go.layout.Template(
+            layout={
+                "plot_bgcolor": "white",
+                "paper_bgcolor": "white",
+                "colorway": PALETTE,
+                "font": {"color": "#2a3f5f"},
+                "xaxis": axis,
+                "yaxis": axis,
+                "hovermode": "closest",
+                "title": {"x": 0.02},
+            }
+        )
+    return _TEMPLATE
+
+
 def _base_layout(fig: go.Figure, title: str | None, height: int | None) -> go.Figure:
     fig.update_layout(
         title={"text": html.escape(title)} if title else None,
-        template="plotly_white",
+        template=template(),
         height=height,
         margin={"l": 60, "r": 20, "t": 60 if title else 30, "b": 50},
         legend={"orientation": "h", "y": -0.2},
