@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import summitsim
+from summitsim.engine.registry import bundled
 from _browser import (
     JS_GRAPH_COUNT,
     JS_TRACE_Y,
@@ -179,7 +180,7 @@ def test_compare_two_settings(server, page):
 
 
 def test_switching_scenario_rebuilds_the_controls(server, page):
-    others = [s for s in summitsim.engine.registry.bundled() if s != "pyongyang-2024"]
+    others = [s for s in bundled() if s != "pyongyang-2024"]
     if not others:
         pytest.skip("only one bundled scenario")
     other = summitsim.load_scenario(others[0]).spec

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import summitsim
 from _vizdata import tiny_result
 from summitsim.cli import app
+from summitsim.engine.registry import bundled
 from summitsim.viz.report import Section, build_report, write_report
 from summitsim.viz.resultdoc import ResultFormatError, check_result
 
@@ -192,7 +193,7 @@ def test_run_report_option_writes_report(tmp_path):
     assert res.exit_code == 2
 
 
-@pytest.mark.parametrize("sid", sorted(summitsim.engine.registry.bundled()))
+@pytest.mark.parametrize("sid", sorted(bundled()))
 def test_report_for_every_bundled_scenario(sid):
     result = summitsim.run(sid, seed=1, turns=3)
     text = build_report(result.to_dict(), scenario=result.compiled.spec)
