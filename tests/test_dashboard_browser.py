@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 import summitsim
-from summitsim.engine.registry import bundled
 from _browser import (
     JS_GRAPH_COUNT,
     JS_TRACE_Y,
@@ -22,6 +21,7 @@ from _browser import (
     param_selector,
     require_browser,
 )
+from summitsim.engine.registry import bundled
 
 pytestmark = pytest.mark.browser
 
