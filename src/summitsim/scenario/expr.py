@@ -232,11 +232,16 @@ class _Checker:
 
 
 def _safe_div(a: float, b: float) -> float:
-    return a / b if b else 0.0
+    if not b:
+        return 0.0
+    try:
+        return _clamp(a / b)
+    except OverflowError:  # int / tiny float
+        return HUGE if (a > 0) == (b > 0) else -HUGE
 
 
 def _safe_mod(a: float, b: float) -> float:
-    return a % b if b else 0.0
+    return _clamp(a % b) if b else 0.0
 
 
 def _safe_pow(a: float, b: float) -> float:

@@ -118,6 +118,7 @@ def load_yaml_text(text: str, source: str) -> Located:
         raise ScenarioError([f"{source}:1:1: file is larger than {MAX_BYTES} bytes"])
     if "\x00" in text:
         raise ScenarioError([f"{source}:1:1: file contains binary data (NUL bytes)"])
+    _check_flow_depth(text, source)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -137,6 +138,23 @@ def load_yaml_text(text: str, source: str) -> Located:
     except RecursionError:
         raise ScenarioError([f"{source}:1:1: nesting too deep"]) from None
     return Located(data=data, source=source, marks=builder.marks)
+
+
+def _check_flow_depth(text: str, source: str) -> None:
+    """Refuse deeply nested ``[...]``/``{...}`` before the (recursive) YAML composer sees it."""
+    depth = line = col = 0
+    for ch in text:
+        col += 1
+        if ch == "\n":
+            line, col = line + 1, 0
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError(
+                    [f"{source}:{line + 1}:{col}: nesting deeper than {MAX_DEPTH} levels"]
+                )
+        elif ch in "]}" and depth:
+            depth -= 1
 
 
 def load_yaml_file(path: Path, source: str | None = None) -> Located:
