@@ -53,11 +53,14 @@ def test_thirty_teams_submit_concurrently(class_game):
 
 
 def test_kill_9_during_submissions_loses_nothing_accepted(class_game):
-    db, codes, _ = class_game
+    db, codes, instructor = class_game
     before = len(stored_submissions(db))
     srv = ServerProcess(db)
     early = Client(srv.base)  # signed in before the crash
     assert early.login(codes["a01"]).status_code == 302
+    boss = Client(srv.base)
+    assert boss.login(instructor).status_code == 302
+    assert boss.control("adjust", variable="tension", delta=3)[0] == 200
     stop = threading.Event()
     box: dict = {}
 
@@ -88,6 +91,7 @@ def test_kill_9_during_submissions_loses_nothing_accepted(class_game):
     again = ServerProcess(db)
     try:
         state = GameStore(db).state()
+        assert {"variable": "tension", "delta": 3.0} in state.events  # the instructor's change
 
         def round_of(why: str) -> int:
             return int(why.rsplit(" ", 1)[1])
