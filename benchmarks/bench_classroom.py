@@ -81,17 +81,22 @@ def close_turns_http(folder: Path) -> list[float]:
         srv.server_close()
 
 
-def submissions(folder: Path, n_teams: int, rounds: int) -> tuple[list[float], float, int]:
+def submissions(
+    folder: Path, n_teams: int, rounds: int
+) -> tuple[list[float], float, int, list[float]]:
+    """Concurrent round trips of all teams, then one team alone (the unloaded baseline)."""
     db, codes, _ = new_game(folder, n_teams)
     srv = ServerProcess(db)
     try:
         submit_all(srv.base, codes, rounds=2, tag="warm:")  # start-up, imports, first pages
         res = submit_all(srv.base, codes, rounds=rounds, tag="bench:")
+        one = submit_all(srv.base, dict(list(codes.items())[:1]), rounds=50, tag="alone:")
     finally:
         srv.stop()
-    if res.errors or res.rejected:
-        raise SystemExit(f"errors: {res.errors[:3]} rejected: {res.rejected[:3]}")
-    return res.latencies, res.wall, len(res.accepted)
+    for r in (res, one):
+        if r.errors or r.rejected:
+            raise SystemExit(f"errors: {r.errors[:3]} rejected: {r.rejected[:3]}")
+    return res.latencies, res.wall, len(res.accepted), one.latencies
 
 
 def main() -> None:
@@ -103,7 +108,7 @@ def main() -> None:
         folder = Path(tmp)
         store_ms = [t * 1000 for t in close_turns_store(folder)]
         http_ms = [t * 1000 for t in close_turns_http(folder)]
-        lat, wall, n = submissions(folder, args.teams, args.rounds)
+        lat, wall, n, alone = submissions(folder, args.teams, args.rounds)
     lat_ms = [t * 1000 for t in lat]
     print("Closing a turn (pyongyang-2024, 4 teams, 24 turns; AI + replay + SQLite FULL sync):")
     print(
@@ -121,6 +126,14 @@ def main() -> None:
         f"target median <= {TARGET_SUBMIT_MEDIAN_MS:.0f} ms"
     )
     print(f"  throughput:     {n / wall:6.1f} submissions/s over {wall:.1f} s")
+    alone_ms = [t * 1000 for t in alone]
+    print(
+        f"  one team alone: median {statistics.median(alone_ms):6.1f} ms   "
+        f"p95 {pct(alone_ms, 0.95):6.1f} ms   (50 submissions, for comparison)"
+    )
+    import os
+
+    print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
