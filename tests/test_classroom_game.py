@@ -144,6 +144,34 @@ def test_redact_keeps_only_own_words():
     assert "beijing-secret" in json.dumps(redact(full, None))
 
 
+def test_redact_hides_unknown_red_lines():
+    """A private red line leaves no trace (not even "approached") for teams that do not
+    know it; its owner sees it, and everyone does once it is crossed."""
+    from summitsim.classroom.game import hidden_red_lines
+
+    gdef = new_def(SCEN, ["russia", "united_states"], turns=3)
+    m = replay(gdef, [])
+    assert hidden_red_lines(m, "russia") == {"washington_satellites"}
+    assert hidden_red_lines(m, "united_states") == set()
+    fake = m.result().to_dict()
+    entry = {
+        "owner": "united_states",
+        "red_line": "washington_satellites",
+        "status": "approached",
+        "crossed_by": [],
+        "responded": False,
+    }
+    fake["turns"][0]["red_lines"].append(entry)
+    seen = json.dumps(redact(fake, "russia", hidden_red_lines(m, "russia")))
+    assert "washington_satellites" not in seen
+    assert "washington_satellites" in json.dumps(
+        redact(fake, "united_states", hidden_red_lines(m, "united_states"))
+    )
+    m.revealed[m.compiled.red_lines[2].index] = True  # as when it is crossed
+    assert m.compiled.red_lines[2].id == "washington_satellites"
+    assert hidden_red_lines(m, "russia") == set()
+
+
 def test_clean_text():
     assert clean_text("  fine\r\nline ") == "fine\nline"
     with pytest.raises(GameError):

@@ -406,9 +406,18 @@ def public_state(model: SummitModel) -> list[dict[str, Any]]:
     return out
 
 
-def redact(result: dict[str, Any], viewer: str | None) -> dict[str, Any]:
+def hidden_red_lines(model: SummitModel, viewer: str) -> set[str]:
+    """The red lines ``viewer`` does not know of: others' private ones not yet revealed."""
+    me = model.compiled.actor_index[viewer]
+    return {rl.id for rl in model.compiled.red_lines if not model.knows(me, rl.index)}
+
+
+def redact(
+    result: dict[str, Any], viewer: str | None, hidden: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """A run result as a team may see it: moves and what happened, without the AI's
-    rationales or other teams' justifications (the instructor, ``viewer=None``, sees all)."""
+    rationales, other teams' justifications, or any trace of the ``hidden`` red lines (see
+    :func:`hidden_red_lines`). The instructor (``viewer=None``) sees all."""
     if viewer is None:
         return result
     out = dict(result)
@@ -430,6 +439,13 @@ def redact(result: dict[str, Any], viewer: str | None) -> dict[str, Any]:
             a2["rationale"] = keep
             acts.append(a2)
         t2["actions"] = acts
+        t2["red_lines"] = [r for r in t["red_lines"] if r["red_line"] not in hidden]
         turns.append(t2)
     out["turns"] = turns
+    if "summary" in result:
+        summary = dict(result["summary"])
+        first = summary.get("first_crossed")
+        if isinstance(first, dict):
+            summary["first_crossed"] = {k: v for k, v in first.items() if k not in hidden}
+        out["summary"] = summary
     return out

@@ -24,7 +24,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from .game import MAX_TEXT, GameError, briefing, options, public_state, redact
+from .game import (
+    MAX_TEXT,
+    GameError,
+    briefing,
+    hidden_red_lines,
+    options,
+    public_state,
+    redact,
+)
 from .store import GameStore, Identity
 
 REFRESH_MS = 2000
@@ -490,7 +498,7 @@ def create_app(store: GameStore) -> Any:
                 if o.get("needs"):
                     label += f" (needs the consent of {o['needs']})"
                 opts.append({"label": label, "value": o["move"]})
-        result = redact(store.result(s), w.actor)
+        result = redact(store.result(s), w.actor, hidden_red_lines(model, w.actor))
         return (
             status,
             opts,
