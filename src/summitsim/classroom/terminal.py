@@ -248,8 +248,10 @@ class TerminalGame:
         for t, k in result.rec.injects:
             if t == turn:
                 self.out.print(f"  [magenta]Event: {escape(c.injects[k].name)}[/magenta]")
+        players = [c.actor_index[a] for a in self.gdef.humans]
         for r in result.rec.red_lines:
-            if r.turn == turn:
+            # a private red line nobody here knows of stays hidden until it is crossed
+            if r.turn == turn and any(model.knows(p, r.red_line) for p in players):
                 print_red_line(result, r)
         print_changes(result, turn)
 
