@@ -199,3 +199,17 @@ def test_report_for_every_bundled_scenario(sid):
     text = build_report(result.to_dict(), scenario=result.compiled.spec)
     assert "<h3>Turn 3" in text
     assert text.count("Plotly.newPlot(") >= 4
+
+
+def test_reports_are_readable_like_ordinary_files(real_json, tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        out = tmp_path / "r.html"
+        assert runner.invoke(app, ["report", str(real_json), "-o", str(out)]).exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+        out2 = write_report(tiny_result(), tmp_path / "r2.html")
+        assert out2.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)

@@ -45,5 +45,7 @@ def report(
 
             loaded = load_layout(layout)
         text = build_report(data, layout=loaded)
-    write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
+    from ..viz.report import write_text_readable
+
+    write_atomic(out, lambda p: write_text_readable(p, text))
     typer.echo(f"Report written to {out}")

@@ -411,6 +411,28 @@ def build_report(
     )
 
 
+def write_text_readable(path: Path, text: str) -> None:
+    """Write ``text`` and give the file the permissions of an ordinary new file (temporary files
+    are created private, 0600; a report is meant to be handed out)."""
+    import os
+
+    path.write_text(text, encoding="utf-8")
+    os.chmod(path, 0o666 & ~_umask())
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would, for a moment, in every
+    thread); 022 where /proc is not available."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def write_report(
     result: Result,
     path: str | Path,
@@ -426,9 +448,9 @@ def write_report(
     text = build_report(result, extra_sections=extra_sections, layout=layout, scenario=scenario)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_text_readable(Path(tmp), text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
