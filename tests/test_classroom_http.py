@@ -287,3 +287,22 @@ def test_listens_on_loopback_by_default():
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
     assert inspect.signature(cli_serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_logout_form_and_null_origin(live):
+    ru = live.team("russia")
+    # a sandboxed or privacy-stripped page sends "Origin: null": refused like any other origin
+    h = {"X-CSRFToken": ru.csrf, "Origin": "null"}
+    r = ru.callback(
+        [("t-msg", "children")],
+        [("t-submit", "n_clicks", 1)],
+        [("t-move", "value", "hold"), ("t-why", "value", "")],
+        headers=h,
+    )
+    assert r.status_code == 403 and live.submissions() == []
+    r = ru.http.post(live.base + "/logout", data={"csrf": ru.csrf}, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login")
+    ru.get("/login")  # a fresh CSRF token, so only the identity can be the reason for a 403
+    r = ru.team_view()
+    assert r.status_code == 403 and "not signed in" in r.text
+    assert ru.get("/").status_code == 302
