@@ -1,12 +1,17 @@
-"""The dashboard's Sweep page: its figures checked against the folder's runs."""
+"""The dashboard's Sweep page: figures checked against the folder's runs, in-process, and the
+page as a user meets it (a real server on 127.0.0.1 and headless Chromium; a failure, not a
+skip, when CI=true and no browser is installed)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
-from summitsim.dashboard import sweep_page as sp
+from summitsim.dashboard import page_sweep as sp
 from summitsim.sweep.summary import wilson
-from test_sweep_helpers import read, sweep
+from test_sweep_helpers import TOY, read, sweep
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +67,54 @@ def test_figures_and_refusals(folder):
 
     with pytest.raises(SweepError, match="not a sweep folder"):
         sp.open_folder(folder.parent.parent)
+
+
+# ----- in the browser ------------------------------------------------------------------------
+@pytest.mark.browser
+def test_sweep_page_in_the_browser(folder):
+    from _browser import (
+        Watch,
+        browser_context,
+        dashboard_server,
+        require_browser,
+    )
+
+    exe = require_browser()
+    df = read(folder)
+    with dashboard_server(TOY) as srv, browser_context(exe) as ctx:
+        page: Any = ctx.new_page()
+        watch = Watch()
+        watch.attach(page)
+        page.goto(srv.url + "/sweep")
+        page.fill("#sweep-path", str(folder))
+        page.click("#sweep-load")
+        page.wait_for_selector("#sweep-message .ok", timeout=30_000)
+        assert "toy-sensitivity, 160 runs" in page.inner_text("#sweep-message")
+        page.wait_for_selector("#sweep-heatmap .js-plotly-plot .main-svg", timeout=30_000)
+        z = page.evaluate(
+            "() => document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].z"
+        )
+        x = page.evaluate(
+            "() => document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].x"
+        )
+        b0 = df[df["b"] == 0.0]
+        expected = [b0[b0["a"] == float(v)]["high"].astype(float).mean() for v in x]
+        assert z[0] == pytest.approx(expected)
+        for sel in ("#sweep-curve", "#sweep-distribution", "#sweep-parcoords"):
+            page.wait_for_selector(f"{sel} .js-plotly-plot .main-svg", timeout=30_000)
+        # choose another outcome: the figures follow
+        page.click("#sweep-outcome")
+        page.get_by_text("level (number)", exact=True).click()
+        page.wait_for_function(
+            "() => (document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].z[0][4]"
+            " || 0) > 1",
+            timeout=30_000,
+        )
+        # a folder that is not a sweep is refused with a message, nothing else changes
+        page.fill("#sweep-path", str(folder.parent))
+        page.click("#sweep-load")
+        page.wait_for_selector("#sweep-message .error", timeout=30_000)
+        assert "not a sweep folder" in page.inner_text("#sweep-message")
+        assert watch.errors == [] and watch.external == [], json.dumps(watch.errors)
+        log = srv.log.read_text(errors="replace")
+    assert "Traceback" not in log

@@ -5,10 +5,10 @@
 - the distribution of an outcome;
 - parallel coordinates of the swept parameters and the outcome.
 
-A folder is opened with ``summitsim dashboard --sweep DIR`` or typed into the page. Only folders
-that hold a sweep manifest are opened; the browser refers to them by a key the server made,
-never by a path. Sampled (continuous) parameters are cut into equal-count bins for the heatmap
-and the curve; grid parameters keep their values.
+A folder is opened by typing its path into the page (the dashboard runs on your machine and
+reads the folder there). Only folders that hold a sweep manifest are opened; the browser then
+refers to them by a key the server made, never by a path. Sampled (continuous) parameters are
+cut into equal-count bins for the heatmap and the curve; grid parameters keep their values.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .pages import Page, register_page
 
 MAX_FOLDERS = 20
 MAX_BINS = 12
@@ -164,11 +167,13 @@ def curve_table(data: SweepData, outcome: str, x: str, confidence: float = 0.95)
 
 # ----- figures ---------------------------------------------------------------------------------
 def _layout(fig: Any, title: str, height: int = 420) -> Any:
+    from ..viz.figures import template
+
     fig.update_layout(
-        title={"text": title, "x": 0.01},
+        title={"text": escape(title), "x": 0.01},
         height=height,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        template="plotly_white",
+        template=template(),
     )
     return fig
 
@@ -180,9 +185,9 @@ def heatmap_figure(data: SweepData, outcome: str, x: str, y: str) -> Any:
     is_bool = data.kinds()[outcome] == "bool"
     fig = go.Figure(
         go.Heatmap(
-            z=t.to_numpy(dtype=float),
-            x=[str(v) for v in t.columns],
-            y=[str(v) for v in t.index],
+            z=[[None if math.isnan(v) else v for v in row] for row in t.to_numpy(float).tolist()],
+            x=[escape(str(v)) for v in t.columns],
+            y=[escape(str(v)) for v in t.index],
             colorscale="Viridis",
             zmin=0 if is_bool else None,
             zmax=1 if is_bool else None,
@@ -203,7 +208,7 @@ def curve_figure(data: SweepData, outcome: str, x: str) -> Any:
     t = curve_table(data, outcome, x)
     xs = list(t.index)
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in xs)
-    xv = xs if numeric else [str(v) for v in xs]
+    xv = xs if numeric else [escape(str(v)) for v in xs]
     fig = go.Figure(
         [
             go.Scatter(
@@ -274,8 +279,15 @@ def parcoords_figure(data: SweepData, outcome: str) -> Any:
         if s.dtype == object or s.dtype == bool or str(s.dtype) in ("string", "str", "boolean"):
             levels = sorted({str(v) for v in s})
             codes = s.astype(str).map({v: i for i, v in enumerate(levels)})
-            dims.append({"label": name, "values": codes, "tickvals": list(range(len(levels))),
-                         "ticktext": levels})  # fmt: skip
+            ticks = [escape(v) for v in levels]
+            dims.append(
+                {
+                    "label": name,
+                    "values": codes,
+                    "tickvals": list(range(len(levels))),
+                    "ticktext": ticks,
+                }
+            )
         else:
             dims.append({"label": name, "values": s.astype(float)})
     color = df[outcome].astype(float)
@@ -330,42 +342,44 @@ def layout(ctx: Any, req: Any) -> Any:
                 className="controls",
             ),
             html.Div(id="sweep-message", className="message"),
-            html.Div(id="sweep-controls", className="controls"),
+            html.Div(_controls(), id="sweep-controls", className="controls"),
             html.Div(id="sweep-figures"),
         ]
     )
 
 
-def _controls(data: SweepData) -> list[Any]:
+def _controls() -> list[Any]:
+    """The outcome and axis menus: always on the page (filled when a folder is chosen), so
+    every callback input exists from the start."""
     from dash import dcc, html
 
-    kinds = data.kinds()
-    outcomes = [{"label": f"{k} ({v})", "value": k} for k, v in kinds.items()]
-    first_bool = next((k for k, v in kinds.items() if v == "bool"), next(iter(kinds)))
-    params = [{"label": p, "value": p} for p in data.varied]
-    x = data.varied[0] if data.varied else None
-    y = data.varied[1] if len(data.varied) > 1 else x
-
-    def pick(id_: str, label: str, opts: list[dict[str, str]], value: Any) -> Any:
+    def pick(id_: str, label: str) -> Any:
         return html.Div(
-            [html.Label(label), dcc.Dropdown(id=id_, options=opts, value=value, clearable=False)],
+            [html.Label(label), dcc.Dropdown(id=id_, options=[], value=None, clearable=False)],
             className="control",
         )
 
     return [
-        pick("sweep-outcome", "outcome", outcomes, first_bool),
-        pick("sweep-x", "x (heatmap, curve)", params, x),
-        pick("sweep-y", "y (heatmap)", params, y),
-        html.Div(
-            f"{data.manifest['counts']['done']:,} runs, {data.failed:,} failed; design "
-            f"{data.manifest['definition']['design']}",
-            className="hint",
-        ),
+        pick("sweep-outcome", "outcome"),
+        pick("sweep-x", "x (heatmap, curve)"),
+        pick("sweep-y", "y (heatmap)"),
+        html.Div(id="sweep-info", className="hint"),
     ]
 
 
+def choices(data: SweepData) -> tuple[list[dict[str, str]], str, list[dict[str, str]], Any, Any]:
+    """Menu options and first choices: a true/false outcome, the first two swept parameters."""
+    kinds = data.kinds()
+    outcomes = [{"label": f"{k} ({v})", "value": k} for k, v in kinds.items()]
+    first = next((k for k, v in kinds.items() if v == "bool"), next(iter(kinds)))
+    params = [{"label": p, "value": p} for p in data.varied]
+    x = data.varied[0] if data.varied else None
+    y = data.varied[1] if len(data.varied) > 1 else x
+    return outcomes, first, params, x, y
+
+
 def callbacks(app: Any, ctx: Any) -> None:
-    from dash import Input, Output, State, dcc, html, no_update
+    from dash import Input, Output, State, dcc, html
     from dash.exceptions import PreventUpdate
 
     from ..sweep.spec import SweepError
@@ -392,16 +406,29 @@ def callbacks(app: Any, ctx: Any) -> None:
         return options(), data.key, html.Div(f"Opened {data.label()}", className="ok")
 
     @app.callback(
-        Output("sweep-controls", "children"),
-        Output("sweep-message", "children", allow_duplicate=True),
+        Output("sweep-outcome", "options"),
+        Output("sweep-outcome", "value"),
+        Output("sweep-x", "options"),
+        Output("sweep-x", "value"),
+        Output("sweep-y", "options"),
+        Output("sweep-y", "value"),
+        Output("sweep-info", "children"),
         Input("sweep-folder", "value"),
-        prevent_initial_call="initial_duplicate",
     )
-    @safe_callback(2, 1)
+    @safe_callback(7, 6)
     def controls(key: Any) -> Any:
         if key is None:
-            return [], no_update
-        return _controls(get(key)), no_update
+            raise PreventUpdate
+        data = get(key)
+        outcomes, first, params, x, y = choices(data)
+        m = data.manifest
+        info = (
+            f"{m['counts']['done']:,} runs, {data.failed:,} failed; "
+            f"design {m['definition']['design']}"
+        )
+        if not data.varied:
+            info += "; this sweep varies no parameter"
+        return outcomes, first, params, x, params, y, info
 
     @app.callback(
         Output("sweep-figures", "children"),
@@ -412,7 +439,7 @@ def callbacks(app: Any, ctx: Any) -> None:
     )
     @safe_callback(1, 0)
     def figures(key: Any, outcome: Any, x: Any, y: Any) -> Any:
-        if key is None:
+        if key is None or outcome is None or x is None:
             raise PreventUpdate
         data = get(key)
         check_choice(data, outcome, x, y)
@@ -432,7 +459,4 @@ def callbacks(app: Any, ctx: Any) -> None:
         ]
 
 
-def page() -> Any:
-    from .pages import Page
-
-    return Page(key="sweep", name="Sweep", layout=layout, callbacks=callbacks, order=40)
+register_page(Page(key="sweep", name="Sweep", layout=layout, callbacks=callbacks, order=40))
