@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -85,6 +86,12 @@ class TreeMemory:
             self._stop.wait(self.interval)
 
 
+def child_cpu() -> float:
+    """CPU seconds used so far by finished child processes (and the children they waited for)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def mb(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -97,11 +104,11 @@ def grid_args(runs: int) -> list[str]:
 def run_sweep(runs: int, extra: list[str], watch: list[int] | None = None) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="bench-sweep-")) / "out"
     cmd = summitsim("sweep", SCENARIO, "--out", str(out), "-q", *grid_args(runs), *extra)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), child_cpu()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     with TreeMemory([proc.pid, *(watch or [])]) as mem:
         _, err = proc.communicate()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, child_cpu() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"sweep failed: {err}")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -109,7 +116,7 @@ def run_sweep(runs: int, extra: list[str], watch: list[int] | None = None) -> di
     seconds = manifest["seconds"]  # from the first chunk sent to the last part written
     done = manifest["counts"]["done"]
     return {"runs": done, "seconds": seconds, "wall": wall, "rate": done / seconds,
-            "rss": mem.peak_rss, "pss": mem.peak_pss}  # fmt: skip
+            "rss": mem.peak_rss, "pss": mem.peak_pss, "cpu_ms": 1000 * cpu / done}  # fmt: skip
 
 
 def load() -> str:
@@ -136,28 +143,33 @@ print(json.dumps({"runs": n, "seconds": time.perf_counter() - t0}))
 """
 
 
-def direct_rate(runs: int) -> float:
+def direct_rate(runs: int) -> dict[str, float]:
     """The engine alone: summitsim.run in a loop in one process, no sweep machinery."""
     reps = max(1, runs // POINTS)
+    cpu0 = child_cpu()
     out = subprocess.run([sys.executable, "-c", DIRECT_SCRIPT, str(POINTS), str(reps)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip
     data = json.loads(out.strip().splitlines()[-1])
-    return float(data["runs"] / data["seconds"])
+    cpu = child_cpu() - cpu0  # includes the imports: a little pessimistic
+    return {"rate": data["runs"] / data["seconds"], "cpu_ms": 1000 * cpu / data["runs"]}
 
 
 def bench_throughput(runs: int) -> dict[str, Any]:
     print(f"== throughput: {runs:,} runs; {load()}")
     res: dict[Any, Any] = {"direct": direct_rate(min(runs, 1000))}
-    print(f"  engine alone (summitsim.run in a loop, one process): {res['direct']:,.1f} runs/s")
+    d = res["direct"]
+    print(f"  engine alone (summitsim.run in a loop, one process): {d['rate']:,.1f} runs/s, "
+          f"{d['cpu_ms']:.1f} ms CPU per run")  # fmt: skip
     for w in (1, 2):
         r = run_sweep(runs, ["--workers", str(w)])
         res[w] = r
         print(
             f"  {w} worker{'s' if w > 1 else ''}: {r['rate']:,.1f} runs/s ({r['runs']:,} runs "
-            f"in {r['seconds']:.1f} s; {r['wall']:.1f} s with start-up)"
+            f"in {r['seconds']:.1f} s; {r['wall']:.1f} s with start-up), "
+            f"{r['cpu_ms']:.1f} ms CPU per run (all processes)"
         )
     print(f"  2 workers / 1 worker = {res[2]['rate'] / res[1]['rate']:.2f}x; "
-          f"1 worker / engine alone = {res[1]['rate'] / res['direct']:.2f}")  # fmt: skip
+          f"1 worker / engine alone = {res[1]['rate'] / d['rate']:.2f}")  # fmt: skip
     return res
 
 
@@ -183,15 +195,16 @@ print(json.dumps({"runs": len(results), "seconds": seconds}))
 
 def run_batch_run(runs: int) -> dict[str, Any]:
     reps = max(1, runs // POINTS)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), child_cpu()
     proc = subprocess.Popen([sys.executable, "-c", MESA_SCRIPT, str(POINTS), str(reps)],
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
     with TreeMemory([proc.pid]) as mem:
         out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, child_cpu() - cpu0
     data = json.loads(out.strip().splitlines()[-1])
     return {**data, "wall": wall, "rate": data["runs"] / data["seconds"],
-            "rss": mem.peak_rss, "pss": mem.peak_pss}  # fmt: skip
+            "rss": mem.peak_rss, "pss": mem.peak_pss,
+            "cpu_ms": 1000 * cpu / data["runs"]}  # fmt: skip
 
 
 def bench_mesa(runs: int) -> dict[str, Any]:
@@ -201,6 +214,7 @@ def bench_mesa(runs: int) -> dict[str, Any]:
     theirs = run_batch_run(runs)
     for name, r in (("summitsim sweep", ours), ("mesa.batch_run ", theirs)):
         print(f"  {name}: {r['rate']:,.1f} runs/s ({r['runs']:,} runs in {r['seconds']:.1f} s), "
+              f"{r['cpu_ms']:.1f} ms CPU per run, "
               f"peak memory RSS {mb(r['rss'])}, PSS {mb(r['pss'])}")  # fmt: skip
     print(f"  throughput ratio (sweep / batch_run): {ours['rate'] / theirs['rate']:.2f}x")
     print(f"  peak memory ratio (sweep / batch_run): RSS {ours['rss'] / theirs['rss']:.2f}, "
