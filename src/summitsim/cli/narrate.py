@@ -116,8 +116,9 @@ def print_changes(result: RunResult, t: int) -> None:
     for k in range(c.n_vars):
         if abs(after[k] - before[k]) >= 0.5:
             parts.append(f"{c.slots[k]} {before[k]:.0f}→{after[k]:.0f}")
-    if parts:
-        console().print("  [dim]What changed: " + ", ".join(parts) + "[/dim]")
+    escalation = sum(result.escalation()[t - 1])
+    parts.append(f"escalation this turn {escalation:g}")
+    console().print("  [dim]What changed: " + ", ".join(parts) + "[/dim]")
 
 
 def outcome_table(result: RunResult) -> Table:
