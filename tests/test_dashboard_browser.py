@@ -5,8 +5,10 @@ Skipped locally without a browser; a failure (not a skip) when CI=true."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,6 +143,30 @@ def test_hovering_an_action_shows_its_rationale(server, page):
     assert_clean(page)
 
 
+def test_relations_slider_changes_turn(server, page):
+    page.goto(server.url + "/run")
+    wait_run(page, 1)
+    graph = page.locator("#run-panels .js-plotly-plot").nth(3)  # the relations network
+    graph.scroll_into_view_if_needed()
+    labels_of = """() => { const g = document.querySelectorAll('#run-panels .js-plotly-plot')[3];
+                         const t = g.data.find(t => t.meta === 'labels');
+                         return Array.from(t.customdata); }"""
+    result = summitsim.run("pyongyang-2024", seed=0)
+    rel_cols = [c for c in result.states.columns if c.startswith("rel:")]
+    last = result.states[rel_cols].iloc[-1].tolist()
+    first = result.states[rel_cols].iloc[0].tolist()
+    assert page.evaluate(labels_of) == pytest.approx(last)
+    rail = graph.locator(".slider-rail-rect").bounding_box()
+    assert rail is not None
+    page.mouse.click(rail["x"] + 2, rail["y"] + rail["height"] / 2)  # the left end: turn 0
+    page.wait_for_function(
+        f"() => ({labels_of})().every((v, i) => Math.abs(v - {first}[i]) < 1e-9)",
+        timeout=TIMEOUT,
+    )
+    assert "turn 0" in (graph.locator(".slider-group").first.text_content() or "")
+    assert_clean(page)
+
+
 def test_out_of_range_value_is_refused_with_a_message(server, page):
     page.goto(server.url + "/run")
     wait_run(page, 1)
@@ -200,6 +226,26 @@ def test_switching_scenario_rebuilds_the_controls(server, page):
             + page.locator(f'[id*=\'"name":"{name}"\']').count()
             >= 1
         )
+    assert_clean(page)
+
+
+def test_open_a_scenario_file_from_the_page(server, page, tmp_path):
+    src = Path(bundled()["pyongyang-2024"]).read_text(encoding="utf-8")
+    bad = tmp_path / "broken.yaml"
+    bad.write_text(src.replace("turns: 24", "turns: many", 1), encoding="utf-8")
+    good = tmp_path / "mine.yaml"
+    good.write_text(src.replace('title: "', 'title: "Mine: ', 1), encoding="utf-8")
+    page.goto(server.url + "/scenario")
+    page.wait_for_selector("#scenario-summary", timeout=TIMEOUT)
+    page.set_input_files("#scenario-upload input[type=file]", str(bad))
+    page.wait_for_selector("#flash .error", timeout=TIMEOUT)
+    assert re.match(r"broken\.yaml:\d+:\d+: meta\.turns", page.inner_text("#flash .error"))
+    page.set_input_files("#scenario-upload input[type=file]", str(good))
+    page.wait_for_selector("#scenario-summary h2:has-text('Mine: ')", timeout=TIMEOUT)
+    assert "Opened mine.yaml" in page.inner_text("#flash")
+    page.click("#nav-run")
+    wait_run(page, 1)
+    assert page.inner_text("#run-page h2").startswith("Mine: ")
     assert_clean(page)
 
 
