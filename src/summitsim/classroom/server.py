@@ -644,10 +644,14 @@ def _forbidden() -> Exception:
 
 
 def make_server(store: GameStore, host: str, port: int) -> Any:
+    from werkzeug.serving import WSGIRequestHandler
     from werkzeug.serving import make_server as mk
 
+    class KeepAlive(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"  # browsers reuse one connection for the 2 s refreshes
+
     app = create_app(store)
-    return mk(host, port, app.server, threaded=True)
+    return mk(host, port, app.server, threaded=True, request_handler=KeepAlive)
 
 
 def serve(path: str, host: str = "127.0.0.1", port: int = 8050, quiet: bool = False) -> None:
