@@ -10,6 +10,8 @@ import json
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -511,3 +513,34 @@ def test_turn_log_is_an_escaped_sandboxed_table():
     assert "<script>" not in doc
     assert "<td>1</td><td>A&amp;B</td><td>m</td><td>ai</td><td>done</td><td>4</td>" in doc
     assert "why &lt;script&gt;alert(1)&lt;/script&gt;" in doc
+
+
+def test_huge_request_bodies_are_refused(client):
+    r = client.post(
+        "/_dash-update-component", data=b"x" * 5_000_000, content_type="application/json"
+    )
+    assert r.status_code == 413
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_debug_mode_only_with_the_flag(debug):
+    from _browser import dashboard_server
+
+    args = ["pyongyang-2024", *(["--debug"] if debug else [])]
+    with dashboard_server(*args) as srv:
+        with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
+            index = r.read().decode()
+        raw = index.split('id="_dash-config" type="application/json">')[1].split("</script>")[0]
+        assert json.loads(raw).get("ui") is debug
+        if debug:
+            return  # --debug is asked for tracebacks; without it, none:
+        req = urllib.request.Request(
+            srv.url + "/_dash-update-component",
+            data=b"{}",
+            headers={"Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code == 400
+        assert "Traceback" not in err.value.read().decode(errors="replace")

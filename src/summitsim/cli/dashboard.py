@@ -43,4 +43,4 @@ def dashboard(
     if not debug:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     typer.echo(f"summitsim dashboard on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
-    dash_app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False)
+    dash_app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False, use_reloader=False)

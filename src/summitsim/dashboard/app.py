@@ -30,6 +30,7 @@ from .pages import Page, registered_pages
 log = logging.getLogger("summitsim.dashboard")
 
 MAX_UPLOADS = 20
+MAX_REQUEST_BYTES = 4_000_000
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS = PACKAGE_DIR / "assets"
 
@@ -280,6 +281,8 @@ def create_app(
     app.summitsim_ctx = ctx  # type: ignore[attr-defined]
     app.summitsim_debug = debug  # type: ignore[attr-defined]
     _install_error_handlers(app.server)
+    # Requests are small (an upload is at most ~1.4 MB as base64); refuse huge bodies (413).
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
     home = pages[0].path if pages else "/"
     app.layout = html.Div(
@@ -350,4 +353,4 @@ def serve(
     debug: bool = False,
 ) -> None:
     app = create_app(scenario, layout, debug=debug)
-    app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False)
+    app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False, use_reloader=False)
