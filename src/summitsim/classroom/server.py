@@ -161,7 +161,8 @@ def create_app(store: GameStore) -> Any:
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes Origin: null
-        resp.headers["Cache-Control"] = "no-store"
+        if not flask.request.path.startswith("/_dash-component-suites/"):
+            resp.headers["Cache-Control"] = "no-store"  # game pages; scripts may be cached
         return resp
 
     @server.route("/login", methods=["GET", "POST"])
