@@ -8,6 +8,7 @@ scenario with as many actors as there are teams (the bundled ones have six).
 from __future__ import annotations
 
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -102,7 +103,8 @@ class ServerProcess:
             text=True,
         )
         assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()  # bounded: the child prints or exits
+        ready, _, _ = select.select([self.proc.stdout], [], [], 120)
+        line = self.proc.stdout.readline() if ready else ""
         m = re.search(r"http://([\d.]+):(\d+)/", line)
         if m is None:
             self.proc.kill()
