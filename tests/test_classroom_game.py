@@ -412,3 +412,37 @@ def test_concurrent_submissions_are_each_stored_once(game):
         store._group_commit(late)
     assert "late" not in [json.loads(r[5]).get("justification") for r in store.rows()]
     assert store.state().turn == 2
+
+
+def test_two_writers_on_one_file_never_see_database_is_locked(game, tmp_path):
+    """Two stores on the same file (as two processes would be) write at once: SQLite's
+    BEGIN IMMEDIATE and busy timeout make them take turns; nothing fails or is lost."""
+    import threading
+
+    a, _, _ = game
+    b = GameStore(tmp_path / "g.sqlite")
+    errors: list[BaseException] = []
+
+    def work(store: GameStore, actor: str, k: int) -> None:
+        try:
+            for i in range(20):
+                store.submit(actor, "hold", f"{actor}-{k}-{i}")
+                if i % 5 == 0:
+                    store.adjust("regional_tension", 1)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=work, args=(st, actor, k))
+        for k, (st, actor) in enumerate(
+            [(a, "russia"), (b, "south_korea"), (a, "south_korea"), (b, "russia")]
+        )
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    rows = [json.loads(r[5]) for r in a.rows() if r[2] == "submit"]
+    assert len(rows) == 80 and len({r["justification"] for r in rows}) == 80
+    assert len(b.state().events) == 16
