@@ -11,6 +11,7 @@ import re
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -96,10 +97,12 @@ class ServerProcess:
     """``summitsim classroom serve`` in a child process on a free loopback port."""
 
     def __init__(self, db: Path, host: str = "127.0.0.1"):
+        # the server's log goes to a file: an unread pipe could fill up and stall it
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives with the server
         self.proc = subprocess.Popen(
             cli("classroom", "serve", str(db), "--host", host, "--port", "0", "--quiet"),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
         )
         assert self.proc.stdout is not None
@@ -108,7 +111,8 @@ class ServerProcess:
         m = re.search(r"http://([\d.]+):(\d+)/", line)
         if m is None:
             self.proc.kill()
-            err = self.proc.stderr.read() if self.proc.stderr else ""
+            self.log.seek(0)
+            err = self.log.read()[-3000:]
             raise RuntimeError(f"the server did not start: {line!r} {err}")
         self.base = f"http://{m.group(1)}:{m.group(2)}"
 

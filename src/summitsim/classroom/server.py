@@ -663,9 +663,24 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 8050, quiet: bool = Fa
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print(f"summitsim classroom: serving {path} on http://{host}:{srv.server_port}/", flush=True)
+    if host in ("0.0.0.0", "::"):
+        print(f"  teams on the network open http://{lan_address()}:{srv.server_port}/", flush=True)
+    print("  Ctrl-C stops the server; the game is kept in the file.", flush=True)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         srv.server_close()
+
+
+def lan_address() -> str:
+    """This machine's address on its main network (no packet is sent), or a placeholder."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("10.255.255.255", 1))
+            return str(sock.getsockname()[0])
+    except OSError:
+        return "THIS-MACHINE'S-ADDRESS"
