@@ -544,3 +544,39 @@ def test_debug_mode_only_with_the_flag(debug):
             urllib.request.urlopen(req, timeout=10)
         assert err.value.code == 400
         assert "Traceback" not in err.value.read().decode(errors="replace")
+
+
+def test_a_scenario_file_and_a_layout_file_from_the_command_line(tmp_path):
+    scen = tmp_path / "mine.yaml"
+    scen.write_text(
+        (ROOT / "scenarios" / "pyongyang-2024.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    lay = tmp_path / "lay.yaml"
+    lay.write_text(
+        "id: mine\ntitle: My class\ndescription: Two charts.\nrun:\n  panels:\n"
+        "    - {kind: timeline, variables: [rok_lethal_aid]}\n    - {kind: escalation}\n"
+        "compare:\n  seeds: 4\n  panels: [{kind: first_crossed}]\n",
+        encoding="utf-8",
+    )
+    app = create_app(str(scen), str(lay), warm=False)
+    client = app.server.test_client()
+    opts = [o["value"] for o in app.summitsim_ctx.options()]
+    assert "file:mine.yaml" in opts and "pyongyang-2024" in opts
+    _, body = run_request(client, app, scenario="file:mine.yaml", turns=4)
+    graphs = _graphs(body["response"]["run-panels"]["children"])
+    assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation"]
+    names = [t["name"] for t in graphs[0]["figure"]["data"] if t.get("mode") == "lines"]
+    assert names == ["rok_lethal_aid"]
+    _, body = call(
+        client,
+        app,
+        "page.children",
+        [
+            {"id": "url", "property": "pathname", "value": "/run"},
+            {"id": "url", "property": "search", "value": ""},
+            {"id": "scenario", "property": "value", "value": "file:mine.yaml"},
+        ],
+        [],
+    )
+    text = json.dumps(body)
+    assert "My class" in text and "Two charts." in text

@@ -48,7 +48,7 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
         [
             html.Div(
                 [
-                    html.H2(f"Compare settings: {spec.meta.title}"),
+                    html.H2(f"Compare settings: {req.layout.title or spec.meta.title}"),
                     html.P(
                         "Each setting is run with the same seeds 0…N−1, so the settings differ "
                         "only in their parameters.",

@@ -93,7 +93,10 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
         [
             html.Div(
                 [
-                    html.H2(spec.meta.title),
+                    html.H2(req.layout.title or spec.meta.title),
+                    html.P(req.layout.description, className="info")
+                    if req.layout.description
+                    else None,
                     html.Div(
                         [
                             *param_controls(spec, "param"),
