@@ -232,3 +232,26 @@ def test_a_failed_chunk_stops_cleanly_and_the_sweep_resumes(tmp_path, reference)
     outcome = execute(plan, store, ShuffledExecutor(1), chunk_seconds=0.1)
     assert outcome.state == "complete" and outcome.played == 60 - sum(b - a for a, b in kept)
     pd.testing.assert_frame_equal(read(tmp_path / "out"), reference)
+
+
+def test_workers_do_not_keep_finished_models():
+    """mesa 3 keeps every model in a class-level dict; a worker must not grow with each run."""
+    import gc
+
+    import mesa
+
+    from summitsim.engine.model import SummitModel
+    from summitsim.sweep.worker import Chunk
+
+    loaded, text = load(TOY)
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, SummitModel) for o in gc.get_objects())
+
+    before = alive()
+    chunk = Chunk(loaded.sha256, text, loaded.source, 5, False, 0, False, 1, 0, 50,
+                  {i: {} for i in range(50)})  # fmt: skip
+    assert run_chunk(chunk).failed == 0
+    assert alive() <= before
+    assert len(getattr(mesa.Agent, "_ids", {})) == 0
