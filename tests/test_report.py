@@ -213,3 +213,11 @@ def test_reports_are_readable_like_ordinary_files(real_json, tmp_path):
         assert out2.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(umask)
+
+
+def test_an_outcome_true_from_the_start_shows_turn_0():
+    r = tiny_result()
+    for t in r["turns"]:
+        t["outcomes"]["done"] = True
+    summary = build_report(r).split('<section id="summary">')[1].split("</section>")[0]
+    assert "<td>done</td><td></td><td>yes</td><td>0</td>" in summary

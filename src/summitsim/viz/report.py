@@ -102,6 +102,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _blank(v: Any) -> Any:
+    return "" if v is None else v
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
@@ -358,7 +362,7 @@ def build_report(
         + _table(
             ["outcome", "description", "value", "first turn it held"],
             [
-                [r["outcome"], r["description"], r["value"], r["first_turn"] or ""]
+                [r["outcome"], r["description"], r["value"], _blank(r["first_turn"])]
                 for r in outcome_rows
             ],
         )
