@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from dash import html
 
@@ -241,7 +242,8 @@ def test_index_is_offline_and_debug_is_off(app, client):
 
 
 def test_run_uses_the_values_from_the_page(app, client):
-    status, body = run_request(client, app, {"seoul_credibility": 0.1}, seed=4, turns=10)
+    chosen = {"seoul_credibility": 0.1, "munitions_need": 1.8, "kim_holds_out": True}
+    status, body = run_request(client, app, chosen, seed=4, turns=10)
     assert status == 200
     resp = body["response"]
     info = resp["run-info"]["children"]
@@ -249,10 +251,14 @@ def test_run_uses_the_values_from_the_page(app, client):
     graphs = _graphs(resp["run-panels"]["children"])
     assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation", "actions", "relations"]
     timeline = graphs[0]["figure"]
-    expected = summitsim.run(seed=4, params={"seoul_credibility": 0.1}, turns=10)
-    line = next(t for t in timeline["data"] if t.get("name") == "sanctions_integrity")
-    assert list(line["x"]) == list(range(11))
-    assert line["y"] == pytest.approx(expected.states["sanctions_integrity"].tolist())
+    expected = summitsim.run(seed=4, params=chosen, turns=10).states
+    default = summitsim.run(seed=4, turns=10).states
+    assert not expected.equals(default)  # else this test could not tell the values were used
+    lines = {t["name"]: t for t in timeline["data"] if t.get("mode") == "lines"}
+    assert set(lines) == {c for c in expected.columns if not c.startswith("rel:")}
+    for name, line in lines.items():
+        assert list(line["x"]) == list(range(11))
+        assert line["y"] == pytest.approx(expected[name].tolist()), name
     assert resp["run-message"]["children"] is None
 
 
@@ -376,7 +382,10 @@ def test_compare_runs_each_setting_over_the_seeds(app, client):
     status, body = _compare(
         client,
         app,
-        [("credible", {"seoul_credibility": 1.0}), ("bluff", {"seoul_credibility": 0.0})],
+        [
+            ("credible", {"seoul_credibility": 1.0}),
+            ("bluff", {"seoul_credibility": 0.0, "munitions_need": 2.0}),
+        ],
         seeds=5,
     )
     assert status == 200
@@ -386,12 +395,23 @@ def test_compare_runs_each_setting_over_the_seeds(app, client):
     freq = next(g for g in graphs if g["id"]["kind"] == "outcome_frequency")["figure"]
     assert [t["name"] for t in freq["data"]] == ["credible (n=5)", "bluff (n=5)"]
     bluff = [
-        summitsim.run(seed=s, params={"seoul_credibility": 0.0}, turns=6).outcomes for s in range(5)
+        summitsim.run(
+            seed=s, params={"seoul_credibility": 0.0, "munitions_need": 2.0}, turns=6
+        ).outcomes
+        for s in range(5)
     ]
     trace = freq["data"][1]
     k = trace["x"].index("missile_tech_transferred")
     assert trace["y"][k] == pytest.approx(sum(o["missile_tech_transferred"] for o in bluff) / 5)
     bands = [g for g in graphs if g["id"]["kind"] == "bands"]
+    fire = next(g for g in bands if g["id"]["variable"] == "russia_firepower")["figure"]
+    median = next(t for t in fire["data"] if t["name"] == "bluff (median, n=5)")
+    runs = [
+        summitsim.run(seed=s, params={"seoul_credibility": 0.0, "munitions_need": 2.0}, turns=6)
+        for s in range(5)
+    ]
+    arr = np.array([r.states["russia_firepower"].tolist() for r in runs])
+    assert median["y"] == pytest.approx(np.median(arr, axis=0).tolist())
     assert {g["id"]["variable"] for g in bands} == set(
         summitsim.load_scenario("pyongyang-2024").spec.variables
     )

@@ -113,6 +113,10 @@ def test_change_a_parameter_press_run_and_the_charts_update(server, page):
     )
     assert after == pytest.approx(expected.states["sanctions_integrity"].tolist())
     assert len(after) == 13 and after != before
+    firepower = page.evaluate(JS_TRACE_Y, ["#run-panels", "russia_firepower"])
+    assert firepower == pytest.approx(expected.states["russia_firepower"].tolist())
+    same_seed_defaults = summitsim.run("pyongyang-2024", seed=11, turns=12)
+    assert firepower != pytest.approx(same_seed_defaults.states["russia_firepower"].tolist())
     esc = page.evaluate(
         """() => { const g = document.querySelectorAll('#run-panels .js-plotly-plot')[1];
                    return Array.from(g.data.find(t => t.name === 'total').y); }"""
