@@ -600,3 +600,17 @@ def test_a_scenario_file_and_a_layout_file_from_the_command_line(tmp_path):
     )
     text = json.dumps(body)
     assert "My class" in text and "Two charts." in text
+
+
+def test_port_in_use_is_one_line_exit_2():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = subprocess.run(
+            [*CLI, "dashboard", "--port", str(port)], capture_output=True, text=True, timeout=120
+        )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
