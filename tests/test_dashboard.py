@@ -613,4 +613,5 @@ def test_port_in_use_is_one_line_exit_2():
             [*CLI, "dashboard", "--port", str(port)], capture_output=True, text=True, timeout=120
         )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    expected = f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    assert proc.stderr.strip() == expected
