@@ -51,3 +51,18 @@ def test_package_help_import_is_light():
     code = f"import sys, summitsim.cli; print(any(m in sys.modules for m in {heavy}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_finished_runs_do_not_stay_alive():
+    import gc
+
+    from summitsim.engine.model import SummitModel
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, SummitModel) for o in gc.get_objects())
+
+    before = alive()
+    results = [summitsim.run("hanoi-2019", seed=s) for s in range(30)]
+    assert alive() <= before
+    assert all(r.n_turns == 12 for r in results)  # results survive their models

@@ -37,4 +37,16 @@ def run(
     )
     while model.running:
         model.step()
+    release(model)
     return model.result()
+
+
+def release(model: SummitModel) -> None:
+    """Drop mesa 3.3's class-level reference to a finished model (``mesa.Agent._ids`` is keyed
+    by model and never cleared there, so every model would stay alive; mesa 3.5 has no such
+    table). The result keeps what it needs; the model itself can then be collected."""
+    import mesa
+
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
