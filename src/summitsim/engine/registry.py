@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
@@ -11,6 +12,7 @@ from typing import Any
 from ..scenario import LoadedScenario, ScenarioError, load_path
 from .compiled import Compiled, compile_scenario
 
+_LOCK = threading.Lock()  # the dashboard and classroom servers compile from several threads
 _CACHE: OrderedDict[tuple[str, tuple[tuple[str, Any], ...]], Compiled] = OrderedDict()
 _CACHE_SIZE = 512
 
@@ -65,12 +67,15 @@ def get_compiled(ref: Any, params: Mapping[str, Any] | None = None) -> Compiled:
         loaded.sha256 + loaded.source,
         tuple(sorted((params or {}).items(), key=lambda kv: kv[0])),
     )
-    hit = _CACHE.get(key)
-    if hit is not None:
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    compiled = compile_scenario(loaded, params or {})  # outside the lock: pure, may run twice
+    with _LOCK:
+        _CACHE.setdefault(key, compiled)
         _CACHE.move_to_end(key)
-        return hit
-    compiled = compile_scenario(loaded, params or {})
-    _CACHE[key] = compiled
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return compiled
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return _CACHE[key]
