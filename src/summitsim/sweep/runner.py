@@ -73,7 +73,11 @@ def todo_ranges(n_runs: int, done: list[tuple[int, int]]) -> list[tuple[int, int
 
 class PartWriter:
     """Collects finished chunks and writes them in submission order, one contiguous range of
-    run ids per part, every ``flush_rows`` rows or ``flush_seconds`` seconds."""
+    run ids per part, every ``flush_rows`` runs (or ``TURN_ROWS`` turn rows) or
+    ``flush_seconds`` seconds. Chunks are turned into Arrow tables as they join the block, so
+    the block is compact."""
+
+    TURN_ROWS = 200_000
 
     def __init__(self, store: Store, flush_rows: int = 20_000, flush_seconds: float = 5.0):
         self.store = store
@@ -81,8 +85,9 @@ class PartWriter:
         self.flush_seconds = flush_seconds
         self.order: deque[int] = deque()
         self.waiting: dict[int, ChunkResult] = {}
-        self.block: list[ChunkResult] = []
+        self.block: list[tuple[int, int, Any, Any]] = []  # start, stop, runs, turns tables
         self.rows = 0
+        self.turn_rows = 0
         self.since = time.monotonic()
 
     def submitted(self, chunk: Chunk) -> None:
@@ -98,14 +103,22 @@ class PartWriter:
         self.tick()
 
     def _append(self, res: ChunkResult) -> None:
-        if self.block and self.block[-1].stop != res.start:
+        if self.block and self.block[-1][1] != res.start:
             self.flush()
-        self.block.append(res)
+        st = self.store
+        runs = to_table(res.runs, st.runs_schema)
+        turns = None
+        if st.turns_schema is not None:
+            turns = to_table(res.turns, st.turns_schema) if res.turns else None
+            self.turn_rows += turns.num_rows if turns is not None else 0
+        self.block.append((res.start, res.stop, runs, turns))
         self.rows += res.stop - res.start
 
     def tick(self) -> None:
         if self.block and (
-            self.rows >= self.flush_rows or time.monotonic() - self.since >= self.flush_seconds
+            self.rows >= self.flush_rows
+            or self.turn_rows >= self.TURN_ROWS
+            or time.monotonic() - self.since >= self.flush_seconds
         ):
             self.flush()
 
@@ -116,13 +129,13 @@ class PartWriter:
         import pyarrow as pa
 
         st = self.store
-        runs = pa.concat_tables([to_table(r.runs, st.runs_schema) for r in self.block])
+        runs = pa.concat_tables([b[2] for b in self.block])
         turns = None
         if st.turns_schema is not None:
-            parts = [to_table(r.turns, st.turns_schema) for r in self.block if r.turns]
+            parts = [b[3] for b in self.block if b[3] is not None]
             turns = pa.concat_tables(parts) if parts else st.turns_schema.empty_table()
-        st.write_part(self.block[0].start, self.block[-1].stop, runs, turns)
-        self.block, self.rows = [], 0
+        st.write_part(self.block[0][0], self.block[-1][1], runs, turns)
+        self.block, self.rows, self.turn_rows = [], 0, 0
 
     def close(self) -> None:
         """Write everything finished, including chunks that finished out of order."""
