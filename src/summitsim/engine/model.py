@@ -114,6 +114,7 @@ class SummitModel(mesa.Model):
         self._replies: dict[int, list[Reply]] = {}
         self._best_reply: dict[int, tuple[frozenset[int], pr.Delta]] = {}
         self._agrees: dict[int, bool] = {}
+        self._responses: dict[int, pr.Delta] = {}
         self.agents_by_index = [
             ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
         ]
@@ -201,6 +202,13 @@ class SummitModel(mesa.Model):
         return bool(rl.trigger(hypo))
 
     def response_delta(self, rl: CRedLine) -> pr.Delta:
+        """The expected change a red line's response makes (cached for the turn)."""
+        hit = self._responses.get(rl.index)
+        if hit is None:
+            hit = self._responses[rl.index] = self._response_delta(rl)
+        return hit
+
+    def _response_delta(self, rl: CRedLine) -> pr.Delta:
         out: dict[int, float] = {}
         for k in rl.response_actions:
             for slot, d in self.delta(k):
@@ -232,6 +240,7 @@ class SummitModel(mesa.Model):
         self._replies.clear()
         self._best_reply.clear()
         self._agrees.clear()
+        self._responses.clear()
         t = ctx.turn
         for actor in c.actors:
             self.allowed[actor.index] = [k for k in actor.actions if self._may(k, t)]

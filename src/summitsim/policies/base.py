@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..engine.model import SummitModel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Anticipated:
     """A red line an actor expected one of its alternatives to cross."""
 
@@ -22,7 +22,7 @@ class Anticipated:
     worth: float  # utility of the expected response to the actor (usually negative)
 
 
-@dataclass
+@dataclass(slots=True)
 class Rationale:
     """Why an actor chose what it chose. Numbers are kept; words are built on demand."""
 
@@ -57,7 +57,7 @@ class Rationale:
         return alt, min(deterrents, key=lambda a: a.credibility * a.worth)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     action: int  # HOLD for no move
     by: str  # ai | script | human | random
