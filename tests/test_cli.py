@@ -126,3 +126,8 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
     )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and f"{bad}:" in out.stderr
+
+
+def test_dashboard_refuses_a_folder_that_holds_no_sweep(tmp_path):
+    res = invoke("dashboard", "--sweep", str(tmp_path), "--port", "1")
+    assert res.exit_code == 2 and "not a sweep folder" in res.output

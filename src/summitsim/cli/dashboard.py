@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +24,10 @@ def dashboard(
     debug: Annotated[
         bool, typer.Option("--debug", help="Dash debug mode (tracebacks in the browser).")
     ] = False,
+    sweep: Annotated[
+        Path | None,
+        typer.Option("--sweep", help="A sweep folder to open on the Sweep page (/sweep)."),
+    ] = None,
 ) -> None:
     """Explore runs in the browser: the scenario, a Run page with charts, and Compare.
 
@@ -34,6 +39,14 @@ def dashboard(
 
     with user_errors():
         dash_app = create_app(scenario, layout, debug=debug)
+    if sweep is not None:
+        from ..dashboard.page_sweep import open_folder
+        from ..sweep.spec import SweepError
+
+        try:
+            open_folder(sweep)
+        except SweepError as exc:
+            fail(f"error: {exc}")
     try:  # a clear message instead of a traceback when the port is taken
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,5 +55,6 @@ def dashboard(
         fail(f"error: cannot listen on {host}:{port}: {exc.strerror}")
     if not debug:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    typer.echo(f"summitsim dashboard on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
+    page = "sweep" if sweep is not None else ""
+    typer.echo(f"summitsim dashboard on http://{host}:{port}/{page}  (Ctrl+C to stop)", err=True)
     dash_app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False, use_reloader=False)
