@@ -107,6 +107,7 @@ class CActor:
     terms_by_slot: Mapping[int, tuple[CTerm, ...]]
     linear: Mapping[int, float]  # slot -> weight, for slots with only raise/lower terms
     nonlinear: Mapping[int, Callable[[float], float]]  # slot -> summed term values
+    slot_terms: Mapping[int, tuple[float, Callable[[float], float] | None]]  # (w, f): one lookup
     actions: tuple[int, ...]
     beta: float
     foresight: int
@@ -398,6 +399,10 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
                 terms_by_slot={s: tuple(ts) for s, ts in by_slot.items()},
                 linear=linear,
                 nonlinear=nonlinear,
+                slot_terms={
+                    **{s: (w, None) for s, w in linear.items()},
+                    **{s: (0.0, f) for s, f in nonlinear.items()},
+                },
                 actions=tuple(x.index for x in actions if x.actor == i),
                 beta=a.profile.beta,
                 foresight=a.profile.foresight,

@@ -52,33 +52,30 @@ def apply_into(c: Compiled, x: Sequence[float], changes: Changes, delta: Delta) 
 
 def utility_change(actor: CActor, x: Sequence[float], changes: Changes) -> float:
     """U(x with changes) - U(x), summed over the touched slots only."""
-    linear, nonlinear = actor.linear, actor.nonlinear
+    terms = actor.slot_terms
     total = 0.0
     for slot, new in changes.items():
-        w = linear.get(slot)
-        if w is not None:
-            total += w * (new - x[slot])
-        else:
-            f = nonlinear.get(slot)
-            if f is not None:
-                total += f(new) - f(x[slot])
+        t = terms.get(slot)
+        if t is not None:
+            w, f = t
+            total += w * (new - x[slot]) if f is None else f(new) - f(x[slot])
     return total
 
 
 def gain(c: Compiled, actor: CActor, x: Sequence[float], delta: Delta) -> float:
     """``utility_change(actor, x, apply(c, x, {}, delta))`` without building the change set.
     Assumes each slot appears once in ``delta`` (true of every delta built here)."""
-    linear, nonlinear, lo, hi = actor.linear, actor.nonlinear, c.lo, c.hi
+    terms, lo, hi = actor.slot_terms, c.lo, c.hi
     total = 0.0
     for slot, d in delta:
-        w = linear.get(slot)
-        f = None if w is not None else nonlinear.get(slot)
-        if w is None and f is None:
+        t = terms.get(slot)
+        if t is None:
             continue
         old = x[slot]
         new = old + d
         new = lo[slot] if new < lo[slot] else hi[slot] if new > hi[slot] else new
-        total += w * (new - old) if w is not None else f(new) - f(old)  # type: ignore[misc]
+        w, f = t
+        total += w * (new - old) if f is None else f(new) - f(old)
     return total
 
 

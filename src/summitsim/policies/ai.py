@@ -41,9 +41,9 @@ class AIPolicy:
             expected_refusal=refused,
         )
         if pick:
-            c, x = model.compiled, tuple(model.ctx.x)
-            chosen, held = (_as_changes(c, x, changes[k]) for k in (pick, 0))
-            rationale.explain = partial(deciding_terms, actor, x, chosen, held)
+            x = tuple(model.ctx.x)
+            chosen, held = changes[pick], changes[0]
+            rationale.explain = partial(_explain, model.compiled, actor, x, chosen, held)
         return Decision(action=alts[pick], by=self.by, rationale=rationale)
 
     def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
@@ -69,6 +69,8 @@ def evaluate(
     watched = watched_red_lines(model, actor)
     foresight = actor.foresight >= 2
     repliers = relevant_repliers(model, actor, watched) if foresight else []
+    # gain net of cost at this turn's state, per action: shared with others' foresight
+    values = {} if foresight else {k: v for k, v, *_ in model.reply_values(actor)}
     for alt in alts:
         delta: pr.Delta = ()
         cost = 0.0
@@ -84,7 +86,7 @@ def evaluate(
             changes = best_replies(model, actor, own, repliers)
             value = pr.utility_change(actor, x, changes) - cost
         else:  # cheaper: no change set unless a red line needs one
-            value = pr.gain(c, actor, x, delta) - cost
+            value = values[alt] if delta else -cost
         risk = 0.0
         if delta and watched:
             for ant in red_line_risks(model, actor, alt, delta, changes, watched):
@@ -138,6 +140,12 @@ Predicted = pr.Changes | pr.Delta  # a change set, or a delta not yet applied
 
 def _as_changes(c: Compiled, x: Sequence[float], p: Predicted) -> pr.Changes:
     return p if isinstance(p, dict) else pr.apply(c, x, {}, p)
+
+
+def _explain(
+    c: Compiled, actor: CActor, x: Sequence[float], chosen: Predicted, held: Predicted
+) -> list[tuple[str, float]]:
+    return deciding_terms(actor, x, _as_changes(c, x, chosen), _as_changes(c, x, held))
 
 
 def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:

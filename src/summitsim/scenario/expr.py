@@ -336,8 +336,15 @@ class _Compiler:
 
     def c_BoolOp(self, n: ast.BoolOp) -> Callable[[Any], Any]:
         parts = [self.node(v) for v in n.values]
-        if isinstance(n.op, ast.And):
-            g: Callable[[Any], Any] = lambda ctx: all(p(ctx) for p in parts)  # noqa: E731
+        g: Callable[[Any], Any]
+        if len(parts) == 2:  # the common case, without a generator
+            a, b = parts
+            if isinstance(n.op, ast.And):
+                g = lambda ctx: bool(a(ctx) and b(ctx))  # noqa: E731
+            else:
+                g = lambda ctx: bool(a(ctx) or b(ctx))  # noqa: E731
+        elif isinstance(n.op, ast.And):
+            g = lambda ctx: all(p(ctx) for p in parts)  # noqa: E731
         else:
             g = lambda ctx: any(p(ctx) for p in parts)  # noqa: E731
         return self.fold(g, *parts)
