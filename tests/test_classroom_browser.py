@@ -4,41 +4,22 @@ fails when CI=true."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
+from _browser import CHROMIUM_ARGS, chromium_path
 from conftest import need
 from summitsim.classroom.game import new_def, options
 from summitsim.classroom.server import make_server
 from summitsim.classroom.store import GameStore, create
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT = 30_000  # ms
 
 
 def chromium() -> str:
-    path = next(
-        (
-            c
-            for c in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"))
-            if c and Path(c).is_file() and os.access(c, os.X_OK)
-        ),
-        None,
-    )
+    path = chromium_path()
     need(path is not None, "chromium is not installed (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
@@ -110,7 +91,7 @@ def test_two_teams_and_instructor_play_three_turns(server):
     base, codes, instructor_code, store = server
     spec = store.compiled.spec
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=ARGS, headless=True)
+        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         try:
             # separate contexts: separate cookie jars, as on three machines
             ru = enter(browser.new_context(), base, codes["russia"])
