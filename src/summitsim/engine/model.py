@@ -62,8 +62,12 @@ class ActorAgent(mesa.Agent):
 
     def __init__(self, model: SummitModel, actor: CActor, policy: Any):
         super().__init__(model)
-        self.actor = actor
+        self.index = actor.index  # by index: compiled parts hold closures and do not pickle
         self.policy = policy
+
+    @property
+    def actor(self) -> CActor:
+        return self.model.compiled.actors[self.index]
 
     def decide(self) -> Any:
         return self.policy.decide(self.model, self.actor)

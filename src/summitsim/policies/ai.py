@@ -43,7 +43,7 @@ class AIPolicy:
         if pick:
             x = tuple(model.ctx.x)
             chosen, held = changes[pick], changes[0]
-            rationale.explain = partial(_explain, model.compiled, actor, x, chosen, held)
+            rationale.explain = partial(_explain, model.compiled, actor.index, x, chosen, held)
         return Decision(action=alts[pick], by=self.by, rationale=rationale)
 
     def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
@@ -143,9 +143,10 @@ def _as_changes(c: Compiled, x: Sequence[float], p: Predicted) -> pr.Changes:
 
 
 def _explain(
-    c: Compiled, actor: CActor, x: Sequence[float], chosen: Predicted, held: Predicted
+    c: Compiled, actor: int, x: Sequence[float], chosen: Predicted, held: Predicted
 ) -> list[tuple[str, float]]:
-    return deciding_terms(actor, x, _as_changes(c, x, chosen), _as_changes(c, x, held))
+    changes = (_as_changes(c, x, chosen), _as_changes(c, x, held))
+    return deciding_terms(c.actors[actor], x, *changes)
 
 
 def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:
