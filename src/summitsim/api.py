@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import mesa
+
 from .engine.compiled import Compiled
 from .engine.model import SummitModel
 from .engine.registry import get_compiled
@@ -45,8 +47,6 @@ def release(model: SummitModel) -> None:
     """Drop mesa 3.3's class-level reference to a finished model (``mesa.Agent._ids`` is keyed
     by model and never cleared there, so every model would stay alive; mesa 3.5 has no such
     table). The result keeps what it needs; the model itself can then be collected."""
-    import mesa
-
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)

@@ -15,10 +15,13 @@ from typing import Any
 
 import mesa
 
+from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
+from ..policies.ai import would_consent
 from . import predict as pr
 from .compiled import HOLD, CActor, CEffect, Compiled, CRedLine
 from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
+from .result import RunResult
 
 DEFAULT_SCENARIO = "pyongyang-2024"
 Reply = tuple[int, float, frozenset[int], pr.Delta, float]
@@ -174,8 +177,6 @@ class SummitModel(mesa.Model):
         """Would the partner (judging as an AI would) consent? True for moves needing none."""
         ok = self._agrees.get(action)
         if ok is None:
-            from ..policies.ai import would_consent
-
             partner = self.compiled.actions[action].consent
             ok = partner is None or would_consent(self, self.compiled.actors[partner], action)
             self._agrees[action] = ok
@@ -375,8 +376,6 @@ class SummitModel(mesa.Model):
         self.recorder.red_lines.append(RedLineRecord(ctx.turn, rl.index, crossed_by, responded))
 
     def result(self) -> Any:
-        from .result import RunResult
-
         return RunResult(self.recorder)
 
 
@@ -399,8 +398,6 @@ def _check_events(c: Compiled, events: list[Mapping[str, Any]]) -> list[dict[str
 
 
 def _policy_for(actor: CActor, given: Any) -> Any:
-    from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
-
     if given is not None:
         return given
     if actor.policy == "scripted":

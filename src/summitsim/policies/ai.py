@@ -47,6 +47,8 @@ class AIPolicy:
         return Decision(action=alts[pick], by=self.by, rationale=rationale)
 
     def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
+        if model.compiled.actions[action].consent == actor.index:
+            return model.partner_agrees(action)  # the same rule, cached for the turn
         return would_consent(model, actor, action)
 
 
