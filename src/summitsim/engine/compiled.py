@@ -413,26 +413,14 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
     return out
 
 
-class _Summed:
-    """The summed value of several terms on one slot (a class, so it pickles)."""
-
-    __slots__ = ("terms",)
-
-    def __init__(self, terms: tuple[CTerm, ...]):
-        self.terms = terms
-
-    def __call__(self, v: float) -> float:
-        return sum(t.value(v) for t in self.terms)
-
-    def __getstate__(self) -> tuple[CTerm, ...]:
-        return self.terms
-
-    def __setstate__(self, state: tuple[CTerm, ...]) -> None:
-        self.terms = state
-
-
 def _summed(terms: tuple[CTerm, ...]) -> Callable[[float], float]:
-    return _fast(terms[0]) if len(terms) == 1 else _Summed(terms)
+    fs = tuple(_fast(t) for t in terms)
+    if len(fs) == 1:
+        return fs[0]
+    if len(fs) == 2:
+        f0, f1 = fs
+        return lambda v: f0(v) + f1(v)
+    return lambda v: sum(f(v) for f in fs)
 
 
 def _fast(t: CTerm) -> Callable[[float], float]:

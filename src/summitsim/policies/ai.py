@@ -153,6 +153,8 @@ def _explain(
 
 def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:
     """Red lines the actor knows of, owned by others, that could still be crossed."""
+    if not model.compiled.red_lines:
+        return []
     return [
         rl
         for rl in model.compiled.red_lines
