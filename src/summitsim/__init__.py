@@ -1,7 +1,7 @@
 """summitsim: a summit-scenario wargame simulator.
 
 >>> import summitsim
->>> result = summitsim.run("pyongyang-2024", seed=1, params={"seoul_credibility": 0.2})
+>>> result = summitsim.run("hanoi-2019", seed=1, params={"us_flexibility": 0.5})
 >>> result.outcomes  # doctest: +SKIP
 """
 

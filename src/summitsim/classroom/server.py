@@ -76,7 +76,7 @@ button{{font-size:1.1em;padding:.4em 1.2em}} .error{{color:#b00020}}</style></he
 <input type="hidden" name="csrf" value="{csrf}">
 <label for="code">Join code</label>
 <input id="code" name="code" autocomplete="off" autofocus maxlength="64"
- placeholder="XXXX-XXXX-XXXX-XXXX">
+ placeholder="your join code">
 <button id="enter" type="submit">Enter</button></form></body></html>
 """
 

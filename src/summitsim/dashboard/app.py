@@ -1,7 +1,7 @@
 """The Dash app: scenario choice, page routing, validation of every input, offline assets.
 
 >>> from summitsim.dashboard.app import create_app
->>> app = create_app("pyongyang-2024")      # doctest: +SKIP
+>>> app = create_app("hanoi-2019")          # doctest: +SKIP
 >>> app.run(host="127.0.0.1", port=8050)    # doctest: +SKIP
 """
 

@@ -23,7 +23,6 @@ from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
 from .result import RunResult
 
-DEFAULT_SCENARIO = "pyongyang-2024"
 Reply = tuple[int, float, frozenset[int], pr.Delta, float]
 
 
@@ -90,7 +89,7 @@ class SummitModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Any = DEFAULT_SCENARIO,
+        scenario: Any,
         seed: int | None = None,
         turns: int | None = None,
         policies: Mapping[str, Any] | None = None,

@@ -80,7 +80,7 @@ def hold_decision(by: str) -> Decision:
 
 
 def describe_action(c: Compiled, index: int) -> str:
-    """An action's name as it reads mid-sentence ("ask Beijing for aid")."""
+    """An action's name as it reads mid-sentence ("ask the UN for aid")."""
     if index == HOLD:
         return "hold"
     name = c.actions[index].name
@@ -117,7 +117,7 @@ def as_dict(c: Compiled, r: Rationale) -> dict[str, Any]:
 
 
 def possessive(name: str) -> str:
-    """ "Seoul's", "United States'"."""
+    """ "Alpha's", "United States'"."""
     return name + ("'" if name.endswith("s") else "'s")
 
 

@@ -2,7 +2,7 @@
 
 A sweep file looks like this (every key but ``scenario`` is optional)::
 
-    scenario: pyongyang-2024        # a bundled id, or a path relative to the sweep file
+    scenario: my-summit             # a bundled id, or a path relative to the sweep file
     seed: 0
     replicates: 20
     turns: 24
