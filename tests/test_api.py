@@ -66,3 +66,11 @@ def test_finished_runs_do_not_stay_alive():
     results = [summitsim.run("hanoi-2019", seed=s) for s in range(30)]
     assert alive() <= before
     assert all(r.n_turns == 12 for r in results)  # results survive their models
+
+
+def test_default_scenario_comes_from_the_scenarios_folder(root):
+    from summitsim.engine.registry import bundled, default_scenario
+
+    marked = (root / "scenarios" / "DEFAULT").read_text().strip()
+    assert default_scenario() == marked and marked in bundled()
+    assert summitsim.run(seed=0, turns=1).compiled.spec.meta.id == marked

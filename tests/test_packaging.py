@@ -24,4 +24,5 @@ def test_wheel_bundles_scenarios_and_dashboards(tmp_path):
         assert f"summitsim/_data/scenarios/{path.name}" in names
     for path in sorted((ROOT / "dashboards").glob("*.yaml")):
         assert f"summitsim/_data/dashboards/{path.name}" in names
+    assert "summitsim/_data/scenarios/DEFAULT" in names
     assert "summitsim/cli/__init__.py" in names

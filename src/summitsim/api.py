@@ -10,7 +10,7 @@ import mesa
 
 from .engine.compiled import Compiled
 from .engine.model import SummitModel
-from .engine.registry import get_compiled
+from .engine.registry import default_scenario, get_compiled
 from .engine.registry import load_scenario as _load
 from .engine.result import RunResult
 from .scenario import LoadedScenario
@@ -22,18 +22,18 @@ def load_scenario(ref: str | Path) -> LoadedScenario:
 
 
 def run(
-    scenario: str | Path | LoadedScenario | Compiled = "pyongyang-2024",
+    scenario: str | Path | LoadedScenario | Compiled | None = None,
     seed: int | None = 0,
     params: Mapping[str, Any] | None = None,
     turns: int | None = None,
     policies: Mapping[str, Any] | None = None,
     events: list[Mapping[str, Any]] | None = None,
 ) -> RunResult:
-    """Play one seeded run and return its result.
+    """Play one seeded run and return its result (``scenario=None``: the bundled default).
 
     ``policies`` maps actor ids to policy objects (e.g. ``HumanPolicy``); ``events`` are
     instructor interventions (see :class:`~summitsim.engine.model.SummitModel`)."""
-    compiled = get_compiled(scenario, dict(params or {}))
+    compiled = get_compiled(scenario or default_scenario(), dict(params or {}))
     model = SummitModel(
         compiled, seed=seed, turns=turns, policies=policies, collect=False, events=events
     )

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -19,7 +19,7 @@ app = typer.Typer(
     help=(
         "Summit-scenario wargame simulator: sovereign actors with interests and red lines "
         "respond, turn by turn, to policy moves.\n\n"
-        "Start with:  summitsim run pyongyang-2024"
+        "Start with:  summitsim run   (the bundled default scenario; see: summitsim scenarios)"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -29,6 +29,22 @@ app = typer.Typer(
 )
 
 EXIT_INPUT = 2
+
+# Options shared by several commands.
+ScenarioArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="A bundled scenario id or a path (default: the bundled default, marked * by "
+        "`summitsim scenarios`)."
+    ),
+]
+SeedOpt = Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")
+]
+TurnsOpt = Annotated[
+    int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
+]
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:

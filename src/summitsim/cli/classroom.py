@@ -20,7 +20,7 @@ app.add_typer(classroom_app, name="classroom")
 def new(
     scenario: Annotated[str, typer.Argument(help="A bundled scenario id or a path.")],
     teams: Annotated[
-        str, typer.Option(help="The actors played by teams, comma-separated: russia,china,...")
+        str, typer.Option(help="The actor ids played by teams, comma-separated: ACTOR,ACTOR,...")
     ],
     db: Annotated[Path, typer.Option(help="The game file to create (SQLite).")],
     set_: Annotated[

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
-from .app import app, fail, user_errors
+from .app import ScenarioArg, app, fail, user_errors
 
 
 @app.command()
 def dashboard(
-    scenario: Annotated[
-        str, typer.Argument(help="A bundled scenario id or a scenario file to open first.")
-    ] = "pyongyang-2024",
+    scenario: ScenarioArg = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8050,
     layout: Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, fail, parse_sets, user_errors, write_atomic
+from .app import SeedOpt, SetOpt, TurnsOpt, app, fail, parse_sets, user_errors, write_atomic
 
 
 @app.command()
@@ -18,16 +18,11 @@ def play(
     ] = None,
     as_: Annotated[
         str | None,
-        typer.Option("--as", help="The actor(s) you play, comma-separated, e.g. russia,china."),
+        typer.Option("--as", help="The actor id(s) you play, comma-separated: ACTOR[,ACTOR...]."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable)."),
-    ] = None,
-    turns: Annotated[
-        int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
-    ] = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+    turns: TurnsOpt = None,
     save: Annotated[
         Path | None, typer.Option(help="Save the game to this file after every turn.")
     ] = None,
@@ -48,6 +43,7 @@ def play(
     from ..classroom.game import GameError, new_def
     from ..classroom.report import after_action
     from ..classroom.terminal import TerminalGame, load_save
+    from ..engine import registry
 
     out = Console(highlight=False, emoji=False)
     with user_errors():
@@ -66,7 +62,9 @@ def play(
                 if not as_:
                     fail("error: say which actor(s) you play with --as ACTOR[,ACTOR...]")
                 humans = [a.strip() for a in as_.split(",") if a.strip()]
-                gdef = new_def(scenario or "pyongyang-2024", humans, parse_sets(set_), seed, turns)
+                gdef = new_def(
+                    scenario or registry.default_scenario(), humans, parse_sets(set_), seed, turns
+                )
                 closed = []
         except GameError as exc:
             fail(f"error: {exc}")

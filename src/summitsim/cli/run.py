@@ -7,22 +7,15 @@ from typing import Annotated
 
 import typer
 
-from .app import app, parse_sets, user_errors, write_atomic
+from .app import ScenarioArg, SeedOpt, SetOpt, TurnsOpt, app, parse_sets, user_errors, write_atomic
 
 
 @app.command()
 def run(
-    scenario: Annotated[
-        str, typer.Argument(help="A bundled scenario id (see `summitsim scenarios`) or a path.")
-    ] = "pyongyang-2024",
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same run.")] = 0,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable)."),
-    ] = None,
-    turns: Annotated[
-        int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
-    ] = None,
+    scenario: ScenarioArg = None,
+    seed: SeedOpt = 0,
+    set_: SetOpt = None,
+    turns: TurnsOpt = None,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the whole result as JSON to this file.")
     ] = None,

@@ -41,21 +41,23 @@ def validate(
 
 @app.command()
 def scenarios() -> None:
-    """List the bundled scenarios."""
-    from ..engine.registry import bundled, load_scenario
+    """List the bundled scenarios (* marks the default)."""
+    from ..engine.registry import bundled, default_scenario, load_scenario
     from ..scenario import ScenarioError
 
     found = bundled()
     if not found:
         fail("no bundled scenarios found in the package data", 1)
+    default = default_scenario()
     for sid in found:
         try:
             s = load_scenario(sid).spec
         except ScenarioError as exc:
-            typer.echo(f"{sid:<18} (invalid: {exc.problems[0]})")
+            typer.echo(f"  {sid:<18} (invalid: {exc.problems[0]})")
             continue
+        mark = "*" if sid == default else " "
         typer.echo(
-            f"{sid:<18} {s.meta.title} ({s.meta.turns} {s.meta.turn_length}ly turns, "
+            f"{mark} {sid:<18} {s.meta.title} ({s.meta.turns} {s.meta.turn_length}ly turns, "
             f"{len(s.actors)} actors)"
         )
 

@@ -46,8 +46,8 @@ sweep_app = typer.Typer(
         "Many seeded runs over parameter points, and their analysis.\n\n"
         "  summitsim sweep SCENARIO --out DIR [options]   (same as: sweep run ...)\n\n"
         "  summitsim sweep summary DIR | sensitivity DIR | discover DIR --outcome NAME\n\n"
-        "Example: summitsim sweep pyongyang-2024 --grid seoul_credibility=0:1:11 "
-        "--replicates 200 --out sweeps/seoul"
+        "Example: summitsim sweep SCENARIO --grid PARAM=0:1:11 "
+        "--replicates 200 --out sweeps/param"
     ),
 )
 app.add_typer(sweep_app, name="sweep")

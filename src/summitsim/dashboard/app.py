@@ -22,7 +22,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ..engine.compiled import ParamError
-from ..engine.registry import bundled, load_scenario
+from ..engine.registry import bundled, default_scenario, load_scenario
 from ..scenario import LoadedScenario, ScenarioError
 from .layout import Layout, LoadedLayout, layout_for
 from .pages import Page, registered_pages
@@ -62,7 +62,7 @@ class DashContext:
         self.layout_override = layout
         self._layouts: dict[str, Layout] = {}
         self._lock = threading.Lock()
-        ref = "pyongyang-2024" if scenario is None else str(scenario)
+        ref = default_scenario() if scenario is None else str(scenario)
         if ref not in bundled():
             loaded = load_scenario(ref)
             key = f"file:{Path(ref).name}"

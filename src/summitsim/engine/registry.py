@@ -37,6 +37,18 @@ def _bundled() -> tuple[tuple[str, Path], ...]:
     return tuple((p.stem, p) for p in sorted(folder.glob("*.yaml")))
 
 
+def default_scenario() -> str:
+    """The bundled scenario used when none is named: the id in ``scenarios/DEFAULT``, or the
+    first bundled scenario if that file is missing."""
+    marker = data_dir("scenarios") / "DEFAULT"
+    if marker.is_file():
+        return marker.read_text(encoding="utf-8").strip()
+    ids = [sid for sid, _ in _bundled()]
+    if not ids:
+        raise ScenarioError(["no bundled scenarios found"])
+    return ids[0]
+
+
 @lru_cache(maxsize=64)
 def _load_cached(path: str, mtime_ns: int, display: str) -> LoadedScenario:
     return load_path(Path(path), display)
