@@ -141,7 +141,10 @@ def test_keep_turns_and_manifest(tmp_path):
 
 
 # ----- interruption --------------------------------------------------------------------------
-SLOW = ("--grid", "a=0:1:4", "--grid", "b=0,1", "-r", "100", "--turns", "100", "--seed", "5")
+# Big enough that neither the first part nor a resumed run can finish between two polls
+# (~7 s for the whole sweep on 2 cores; the first part lands after ~0.3 s).
+SLOW = ("--grid", "a=0:1:4", "--grid", "b=0,1", "-r", "300", "--turns", "200", "--seed", "5")
+N_SLOW = 8 * 300
 
 
 def _wait_for_part(out: Path, more_than: int, proc, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -172,7 +175,7 @@ def test_ctrl_c_keeps_work_and_a_killed_sweep_resumes_exactly(tmp_path):
     m = json.loads((out / "manifest.json").read_text())
     partial = read(out)
     assert m["status"] == "interrupted"
-    assert 0 < len(partial) < 800 and m["counts"]["done"] == len(partial)
+    assert 0 < len(partial) < N_SLOW and m["counts"]["done"] == len(partial)
     assert partial["run_id"].is_unique and partial["run_id"].is_monotonic_increasing
     # 2. Resume, then kill it hard (no chance to clean up) once it has written more.
     parts_before = len(list((out / ".parts").glob("runs-*")))
@@ -186,7 +189,7 @@ def test_ctrl_c_keeps_work_and_a_killed_sweep_resumes_exactly(tmp_path):
     assert p.returncode == 0, err
     assert "Resuming" in err
     done = read(out)
-    assert list(done["run_id"]) == list(range(800))
+    assert list(done["run_id"]) == list(range(N_SLOW))
     # 4. Exactly the result of an uninterrupted sweep.
     whole = read(sweep(tmp_path / "whole", *SLOW, "-w", "2"))
     pd.testing.assert_frame_equal(done, whole)
