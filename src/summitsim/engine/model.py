@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 
 from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
-from ..policies.ai import would_consent
+from ..policies.ai import relevant_slots, watched_red_lines, would_consent
 from . import predict as pr
 from .compiled import HOLD, CActor, CEffect, Compiled, CRedLine
 from .records import ActionRecord, Recorder, RedLineRecord
@@ -24,6 +24,7 @@ from .registry import get_compiled
 from .result import RunResult
 
 Reply = tuple[int, float, frozenset[int], pr.Delta, float]
+Replier = tuple[CActor, frozenset[int], pr.Delta, list[Reply]]
 
 
 class Ctx:
@@ -121,6 +122,8 @@ class SummitModel(mesa.Model):
         self._best_reply: dict[int, tuple[frozenset[int], pr.Delta]] = {}
         self._agrees: dict[int, bool] = {}
         self._responses: dict[int, pr.Delta] = {}
+        self._repliers: dict[int, list[Replier]] = {}
+        self._watched: dict[int, tuple[list[CRedLine], frozenset[int]]] = {}  # until a crossing
         self.agents_by_index = [
             ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
         ]
@@ -130,6 +133,18 @@ class SummitModel(mesa.Model):
         # Collected after each step, as Mesa models usually do: batch_run reads row steps-1.
         self.datacollector = _collector(c) if collect else None
         self.running = self.max_turns > 0
+
+    _CACHES = (
+        "_delta", "_cost", "_baseline", "_replies", "_best_reply", "_agrees", "_responses",
+        "_repliers", "_watched",
+    )  # fmt: skip
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the caches: they are derived (and some hold compiled closures)."""
+        state = self.__dict__.copy()
+        for name in self._CACHES:
+            state[name] = {}
+        return state
 
     # ----- views used by policies -------------------------------------------------------
     def delta(self, action: int) -> pr.Delta:
@@ -170,6 +185,37 @@ class SummitModel(mesa.Model):
                 if v > best_value:
                     best, best_value = delta, v
             hit = self._best_reply[actor.index] = (touched, best)
+        return hit
+
+    def watched(self, observer: int) -> list[CRedLine]:
+        """Red lines ``observer`` knows of, owned by others, that could still be crossed
+        (kept until a red line is crossed: only a crossing reveals or uses one up)."""
+        return self._watching(observer)[0]
+
+    def _watching(self, observer: int) -> tuple[list[CRedLine], frozenset[int]]:
+        hit = self._watched.get(observer)
+        if hit is None:
+            actor = self.compiled.actors[observer]
+            watched = watched_red_lines(self, actor)
+            hit = self._watched[observer] = (watched, relevant_slots(actor, watched))
+        return hit
+
+    def repliers(self, actor: CActor) -> list[Replier]:
+        """Other actors with an allowed move that touches what ``actor`` cares about (its
+        interests, the red lines it watches), each as (actor, slots its moves touch, its
+        myopic best reply, its reply values). The replies of the rest cannot change
+        ``actor``'s expected utility. Cached for the turn."""
+        hit = self._repliers.get(actor.index)
+        if hit is None:
+            relevant = self._watching(actor.index)[1]
+            hit = []
+            for other in self.compiled.actors:
+                if other.index == actor.index:
+                    continue
+                touched, best = self.base_best_reply(other)
+                if not touched.isdisjoint(relevant):
+                    hit.append((other, touched, best, self.reply_values(other)))
+            self._repliers[actor.index] = hit
         return hit
 
     def partner_agrees(self, action: int) -> bool:
@@ -245,6 +291,7 @@ class SummitModel(mesa.Model):
         self._best_reply.clear()
         self._agrees.clear()
         self._responses.clear()
+        self._repliers.clear()
         t = ctx.turn
         for actor in c.actors:
             self.allowed[actor.index] = [k for k in actor.actions if self._may(k, t)]
@@ -358,6 +405,7 @@ class SummitModel(mesa.Model):
         responded = self.random.random() < rl.credibility
         self.fired_rl[rl.index] = True
         self.revealed[rl.index] = True
+        self._watched.clear()
         acc: dict[int, float] = {}
         if responded:
             for k in rl.response_actions:

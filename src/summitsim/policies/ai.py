@@ -19,7 +19,7 @@ from ..engine.compiled import HOLD, CActor, Compiled, CRedLine
 from .base import Anticipated, Decision, Rationale
 
 if TYPE_CHECKING:
-    from ..engine.model import SummitModel
+    from ..engine.model import Replier, SummitModel
 
 
 class AIPolicy:
@@ -62,17 +62,57 @@ def would_consent(model: SummitModel, partner: CActor, action: int) -> bool:
 def evaluate(
     model: SummitModel, actor: CActor, alts: list[int]
 ) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
+    """Expected utility (with red-line risk) and plain utility of each of ``alts`` (hold
+    first, then the allowed moves in order), the red-line responses anticipated, the moves
+    expected to be refused, and each alternative's predicted change."""
+    if actor.foresight >= 2:
+        return _evaluate_foresight(model, actor, alts)
+    return _evaluate_myopic(model, actor, alts)
+
+
+def _evaluate_myopic(
+    model: SummitModel, actor: CActor, alts: list[int]
+) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
+    """Foresight 1: each move's gain at this turn's state (shared with others' foresight),
+    net of cost, plus the red-line risk; a change set is built only when a red line needs one."""
+    watched = model.watched(actor.index)
+    eu: list[float] = [0.0]
+    plain: list[float] = [0.0]
+    anticipated: list[Anticipated] = []
+    refused: list[int] = []
+    all_changes: list[Predicted] = [()]
+    agrees = model.partner_agrees
+    for alt, value, _, delta, cost in model.reply_values(actor):
+        if not agrees(alt):
+            refused.append(alt)
+            plain.append(-cost)
+            eu.append(-cost)
+            all_changes.append(())
+            continue
+        risk = 0.0
+        if watched:
+            for ant in red_line_risks(model, actor, alt, delta, None, watched):
+                anticipated.append(ant)
+                risk += ant.credibility * ant.worth
+        plain.append(value)
+        eu.append(value + risk)
+        all_changes.append(delta)
+    return eu, plain, anticipated, refused, all_changes
+
+
+def _evaluate_foresight(
+    model: SummitModel, actor: CActor, alts: list[int]
+) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
+    """Foresight 2: each move's change plus the others' best replies to it, then red-line
+    risk on that prediction."""
     c, x = model.compiled, model.ctx.x
+    watched = model.watched(actor.index)
+    repliers = model.repliers(actor)
     eu: list[float] = []
     plain: list[float] = []
     anticipated: list[Anticipated] = []
     refused: list[int] = []
     all_changes: list[Predicted] = []
-    watched = watched_red_lines(model, actor)
-    foresight = actor.foresight >= 2
-    repliers = relevant_repliers(model, actor, watched) if foresight else []
-    # gain net of cost at this turn's state, per action: shared with others' foresight
-    values = {} if foresight else {k: v for k, v, *_ in model.reply_values(actor)}
     for alt in alts:
         delta: pr.Delta = ()
         cost = 0.0
@@ -82,13 +122,9 @@ def evaluate(
                 delta = model.delta(alt)
             else:
                 refused.append(alt)
-        changes: pr.Changes | None = None
-        if foresight:
-            own = pr.apply(c, x, {}, delta) if delta else {}
-            changes = best_replies(model, actor, own, repliers)
-            value = pr.utility_change(actor, x, changes) - cost
-        else:  # cheaper: no change set unless a red line needs one
-            value = values[alt] if delta else -cost
+        own = pr.apply(c, x, {}, delta) if delta else {}
+        changes = best_replies(model, actor, own, repliers)
+        value = pr.utility_change(actor, x, changes) - cost
         risk = 0.0
         if delta and watched:
             for ant in red_line_risks(model, actor, alt, delta, changes, watched):
@@ -96,44 +132,45 @@ def evaluate(
                 risk += ant.credibility * ant.worth
         plain.append(value)
         eu.append(value + risk)
-        all_changes.append(changes if changes is not None else delta)
+        all_changes.append(changes)
     return eu, plain, anticipated, refused, all_changes
 
 
-def relevant_repliers(model: SummitModel, actor: CActor, watched: list[CRedLine]) -> list[CActor]:
-    """Other actors with a move that touches what ``actor`` cares about or a red line it
-    watches; the replies of the rest cannot change its expected utility."""
+def relevant_slots(actor: CActor, watched: list[CRedLine]) -> frozenset[int]:
+    """What ``actor`` cares about: its interests' slots and the slots of the red lines it
+    watches. Only other actors' moves that touch these can change its expected utility."""
     relevant = set(actor.terms_by_slot)
     for rl in watched:
         relevant |= rl.trigger_slots
-    return [
-        other
-        for other in model.compiled.actors
-        if other.index != actor.index
-        and any(not r[2].isdisjoint(relevant) for r in model.reply_values(other))
-    ]
+    return frozenset(relevant)
 
 
 def best_replies(
-    model: SummitModel, actor: CActor, own: pr.Changes, repliers: list[CActor]
+    model: SummitModel, actor: CActor, own: pr.Changes, repliers: list[Replier]
 ) -> pr.Changes:
-    """``own`` plus each replier's myopic best reply to the state ``own`` would produce."""
+    """``own`` plus each replier's myopic best reply to the state ``own`` would produce.
+
+    A replier none of whose moves touches a slot ``own`` changes keeps its best reply at this
+    turn's state (computed once per turn); the others' moves that do are valued again at the
+    predicted state. Replies are added in actor order, each clipped to the slot's bounds."""
     c, x = model.compiled, model.ctx.x
-    y = pr.overlay(x, own) if own else x
+    lo, hi = c.lo, c.hi
     changes = dict(own)
+    y: list[float] | None = None
     gain = pr.gain
-    for other in repliers:
-        touched, best = model.base_best_reply(other)
+    for other, touched, best, replies in repliers:
         if own and not touched.isdisjoint(own):
-            # some of its moves act on slots our move changed: value them at the prediction
+            if y is None:
+                y = pr.overlay(x, own)
             best, best_value = (), 0.0
-            for _, v, slots, delta, cost in model.reply_values(other):
+            for _, v, slots, delta, cost in replies:
                 if not slots.isdisjoint(own):
                     v = gain(c, other, y, delta) - cost
                 if v > best_value:
                     best, best_value = delta, v
-        if best:
-            pr.apply_into(c, x, changes, best)
+        for slot, d in best:  # pr.apply_into, inlined: this is the hottest loop of a run
+            v = changes.get(slot, x[slot]) + d
+            changes[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
     return changes
 
 
