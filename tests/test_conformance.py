@@ -97,3 +97,31 @@ def test_properties_hold_at_any_parameter_point(scenario_id):
         assert r.to_json() == summitsim.run(scenario_id, seed=seed, params=params).to_json()
 
     check()
+
+
+def test_the_checker_catches_a_lean_run_that_plays_differently(monkeypatch):
+    """The rationale-free path sweeps use must play the same moves; a policy that lets the
+    flag change its choice is reported."""
+    from summitsim.engine.compiled import HOLD
+    from summitsim.policies import ai
+    from summitsim.policies.base import Decision
+
+    full = ai.AIPolicy.decide
+
+    def lazy_when_lean(self, model, actor):  # type: ignore[no-untyped-def]
+        d = full(self, model, actor)
+        return d if model.rationales else Decision(action=HOLD, by="ai")
+
+    monkeypatch.setattr(ai.AIPolicy, "decide", lazy_when_lean)
+    problems = check_scenario("pyongyang-2024", seeds=(0,), turns=6)
+    assert "seed 0: a run without rationales plays differently" in problems
+
+
+def test_a_lean_run_keeps_no_rationales_and_the_same_play():
+    from summitsim.conformance import same_play
+
+    full = summitsim.run("pyongyang-2024", seed=4)
+    lean = summitsim.run("pyongyang-2024", seed=4, rationales=False)
+    assert same_play(full, lean) and lean.outcomes == full.outcomes
+    assert all(a.rationale is None for a in lean.rec.actions)
+    assert any(a.rationale is not None for a in full.rec.actions)

@@ -28,14 +28,23 @@ def run(
     turns: int | None = None,
     policies: Mapping[str, Any] | None = None,
     events: list[Mapping[str, Any]] | None = None,
+    rationales: bool = True,
 ) -> RunResult:
     """Play one seeded run and return its result (``scenario=None``: the bundled default).
 
     ``policies`` maps actor ids to policy objects (e.g. ``HumanPolicy``); ``events`` are
-    instructor interventions (see :class:`~summitsim.engine.model.SummitModel`)."""
+    instructor interventions (see :class:`~summitsim.engine.model.SummitModel`).
+    ``rationales=False`` plays the same run without keeping the AI's reasons (faster; for
+    outcomes only)."""
     compiled = get_compiled(scenario or default_scenario(), dict(params or {}))
     model = SummitModel(
-        compiled, seed=seed, turns=turns, policies=policies, collect=False, events=events
+        compiled,
+        seed=seed,
+        turns=turns,
+        policies=policies,
+        collect=False,
+        events=events,
+        rationales=rationales,
     )
     while model.running:
         model.step()

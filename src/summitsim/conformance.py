@@ -2,8 +2,9 @@
 
 ``check_scenario(ref)`` loads, compiles and plays a scenario several times and returns the
 problems it finds: schema or name errors, non-determinism for a fixed seed, state outside
-its bounds, non-finite numbers, a result that does not round-trip through JSON, or a model
-that cannot be pickled (needed to run it in worker processes). The test suite runs it over
+its bounds, non-finite numbers, a result that does not round-trip through JSON, a run without
+rationales (as sweeps play them) that differs from the full run, or a model that cannot be
+pickled (needed to run it in worker processes). The test suite runs it over
 every file in ``scenarios/``, so a new scenario is checked without anyone remembering to.
 """
 
@@ -42,8 +43,30 @@ def check_scenario(
             problems.append(f"seed {seed}: two runs with the same seed differ")
         problems += check_invariants(first)
         problems += check_result_format(json.loads(first.to_json()))
+        lean = run(compiled, seed=seed, turns=turns, rationales=False)
+        if not same_play(first, lean):
+            problems.append(f"seed {seed}: a run without rationales plays differently")
     problems += check_pickle(compiled)
     return problems
+
+
+def same_play(a: Any, b: Any) -> bool:
+    """The same states, outcomes, moves and red-line events (rationales aside)."""
+    ra, rb = a.rec, b.rec
+
+    def moves(rec: Any) -> list[tuple[Any, ...]]:
+        return [(m.turn, m.actor, m.action, m.by, m.status) for m in rec.actions]
+
+    def lines(rec: Any) -> list[tuple[Any, ...]]:
+        return [(r.turn, r.red_line, r.crossed_by, r.responded, r.warning) for r in rec.red_lines]
+
+    return (
+        ra.states == rb.states
+        and ra.outcomes == rb.outcomes
+        and moves(ra) == moves(rb)
+        and lines(ra) == lines(rb)
+        and ra.injects == rb.injects
+    )
 
 
 def check_invariants(result: Any) -> list[str]:

@@ -72,6 +72,8 @@ class CAction:
     tags: tuple[str, ...]
     constant_delta: tuple[tuple[int, float], ...] | None  # expected delta, if state-free
     slots: frozenset[int]  # the state slots its effects touch
+    free: bool = False  # always allowed: no precondition, use limit or cooldown
+    constant_cost: float | None = None  # the cost, if it depends only on parameters
 
 
 @dataclass(frozen=True)
@@ -354,6 +356,7 @@ def _actions(b: _Builder) -> list[CAction]:
     for (aid, mid), index in b.action_of.items():
         m = b.spec.moves[mid]
         effects = tuple(b.effect(e) for e in m.effects)
+        when, cost = b.fn(m.when), b.fn(m.cost)
         out.append(
             CAction(
                 index=index,
@@ -361,8 +364,8 @@ def _actions(b: _Builder) -> list[CAction]:
                 move=mid,
                 name=m.name,
                 description=m.description,
-                when=b.fn(m.when),
-                cost=b.fn(m.cost),
+                when=when,
+                cost=cost,
                 partner_cost=b.fn(m.partner_cost),
                 effects=effects,
                 consent=b.actor_ids.index(m.consent) if m.consent else None,
@@ -372,9 +375,15 @@ def _actions(b: _Builder) -> list[CAction]:
                 tags=tuple(m.tags),
                 constant_delta=_constant_delta(effects),
                 slots=frozenset(e.slot for e in effects),
+                free=_always(when) and m.max_uses is None and not m.cooldown,
+                constant_cost=float(ex.constant_value(cost)) if ex.is_constant(cost) else None,
             )
         )
     return out
+
+
+def _always(when: Fn) -> bool:
+    return ex.is_constant(when) and bool(ex.constant_value(when))
 
 
 def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float]) -> list[CActor]:

@@ -18,7 +18,7 @@ import mesa
 from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
 from ..policies.ai import relevant_slots, watched_red_lines, would_consent
 from . import predict as pr
-from .compiled import HOLD, CActor, CEffect, Compiled, CRedLine
+from .compiled import HOLD, CActor, CEffect, CInject, Compiled, CRedLine
 from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
 from .result import RunResult
@@ -85,7 +85,8 @@ class SummitModel(mesa.Model):
     ``DataCollector`` of the outcomes (what ``mesa.batch_run`` reads). ``events`` are
     instructor interventions: ``{"turn": t, "inject": id}`` fires a declared inject at turn
     ``t``; ``{"turn": t, "variable": name, "delta": x}`` changes a variable (both in the
-    injects step of that turn).
+    injects step of that turn). ``rationales=False`` keeps no AI rationales (the same moves,
+    drawn from the same random numbers; a sweep, which keeps outcomes only, runs faster).
     """
 
     def __init__(
@@ -96,10 +97,12 @@ class SummitModel(mesa.Model):
         policies: Mapping[str, Any] | None = None,
         collect: bool = True,
         events: list[Mapping[str, Any]] | None = None,
+        rationales: bool = True,
         **params: Any,
     ):
         super().__init__(rng=seed)  # `seed` is deprecated in mesa 3.5; an int rng seeds both
         self.seed_value = seed
+        self.rationales = rationales
         c = get_compiled(scenario, params)
         self.compiled: Compiled = c
         self.max_turns = c.turns if turns is None else int(turns)
@@ -156,7 +159,11 @@ class SummitModel(mesa.Model):
     def cost(self, action: int) -> float:
         v = self._cost.get(action)
         if v is None:
-            v = self._cost[action] = float(self.compiled.actions[action].cost(self.ctx))
+            a = self.compiled.actions[action]
+            v = a.constant_cost
+            if v is None:
+                v = float(a.cost(self.ctx))
+            self._cost[action] = v
         return v
 
     def reply_values(self, actor: CActor) -> list[Reply]:
@@ -292,9 +299,9 @@ class SummitModel(mesa.Model):
         self._agrees.clear()
         self._responses.clear()
         self._repliers.clear()
-        t = ctx.turn
+        t, actions, may = ctx.turn, c.actions, self._may
         for actor in c.actors:
-            self.allowed[actor.index] = [k for k in actor.actions if self._may(k, t)]
+            self.allowed[actor.index] = [k for k in actor.actions if actions[k].free or may(k, t)]
 
     def _may(self, k: int, turn: int) -> bool:
         a = self.compiled.actions[k]
@@ -355,31 +362,37 @@ class SummitModel(mesa.Model):
         self.last_used[k] = self.ctx.turn
 
     def _injects(self) -> None:
-        ctx, rnd = self.ctx, self.random
-        forced = [e for e in self.events if e["turn"] == ctx.turn]
+        ctx = self.ctx
+        forced = [e for e in self.events if e["turn"] == ctx.turn] if self.events else []
+        by_hand = {e["inject"] for e in forced if "inject" in e}
         for inj in self.compiled.injects:
-            by_hand = any(e.get("inject") == inj.id for e in forced)
-            if not by_hand:
-                if inj.once and self.fired_inj[inj.index]:
-                    continue
-                due = inj.at_turn == ctx.turn if inj.at_turn is not None else False
-                if not due and inj.when is not None:
-                    due = bool(inj.when(ctx))
-                if not due:
-                    continue
-                p = float(inj.probability(ctx))
-                if p < 1.0 and rnd.random() >= p:
-                    continue
-            self.fired_inj[inj.index] = True
-            acc: dict[int, float] = {}
-            self._draw(inj.effects, acc)
-            self._apply_now(acc)
-            self.recorder.injects.append((ctx.turn, inj.index))
+            if inj.id in by_hand or self._inject_due(inj):
+                self._fire(inj)
         for e in forced:
             if "variable" in e:
                 slot = self.compiled.slots.index(e["variable"])
                 self._apply_now({slot: float(e["delta"])})
                 self.recorder.adjustments.append((ctx.turn, slot, float(e["delta"])))
+
+    def _inject_due(self, inj: CInject) -> bool:
+        """Does a declared inject fire now, by its turn or condition and its probability?"""
+        if inj.once and self.fired_inj[inj.index]:
+            return False
+        ctx = self.ctx
+        due = inj.at_turn == ctx.turn if inj.at_turn is not None else False
+        if not due and inj.when is not None:
+            due = bool(inj.when(ctx))
+        if not due:
+            return False
+        p = float(inj.probability(ctx))
+        return p >= 1.0 or self.random.random() < p
+
+    def _fire(self, inj: CInject) -> None:
+        self.fired_inj[inj.index] = True
+        acc: dict[int, float] = {}
+        self._draw(inj.effects, acc)
+        self._apply_now(acc)
+        self.recorder.injects.append((self.ctx.turn, inj.index))
 
     def _apply_now(self, acc: dict[int, float]) -> None:
         x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi

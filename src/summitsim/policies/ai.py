@@ -30,6 +30,8 @@ class AIPolicy:
         eu, plain, anticipated, refused, changes = evaluate(model, actor, alts)
         probs = quantal(eu, actor.beta)
         pick = choose(probs, model.random.random())
+        if not model.rationales:  # a sweep keeps outcomes only
+            return Decision(action=alts[pick], by=self.by)
         rationale = Rationale(
             actor=actor.index,
             alternatives=alts,
@@ -233,7 +235,8 @@ def quantal(eu: list[float], beta: float) -> list[float]:
     if math.isinf(beta):
         best = eu.index(top)
         return [1.0 if k == best else 0.0 for k in range(len(eu))]
-    weights = [math.exp(beta * (v - top)) for v in eu]
+    exp = math.exp
+    weights = [exp(beta * (v - top)) for v in eu]
     total = sum(weights)
     return [w / total for w in weights]
 

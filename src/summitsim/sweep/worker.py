@@ -84,7 +84,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
         for n, d in defaults.items():
             cols[n].append(params.get(n, d))
         try:
-            result = run(loaded, seed=seed, params=params, turns=chunk.turns)
+            result = run(loaded, seed=seed, params=params, turns=chunk.turns, rationales=False)
             outcomes = result.outcomes
             peak: float | None = result.peak_escalation()
             crossed = result.first_crossed()
