@@ -193,3 +193,13 @@ def test_discover_finds_the_box_where_high_is_likely(tmp_path):
     code, text, _ = cli("sweep", "discover", str(out), "--outcome", "level", "--below", "10",
                         "--format", "json")  # fmt: skip
     assert json.loads(text)["box"]["restricts"]["a"]["max"] <= 0.3
+
+
+def test_summary_table_keeps_long_names_whole_when_piped(tmp_path, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = sweep(tmp_path / "o", "--grid", "seoul_credibility=0,1", "-r", "2", "--turns", "2",
+                scenario="pyongyang-2024")  # fmt: skip
+    code, text, _ = cli("sweep", "summary", str(out))
+    assert code == 0
+    assert "seoul_credibility" in text and "automatic_intervention_treaty" in text
+    assert "…" not in text

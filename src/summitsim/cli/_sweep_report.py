@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 
 def _console() -> Any:
+    """A terminal's own width; piped or redirected output gets room for whole names (rich
+    would otherwise assume 80 columns and cut outcome and parameter names short)."""
     from rich.console import Console
 
-    return Console()
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)
+    return console
 
 
 def _fmt(v: Any, digits: int = 3) -> str:
@@ -63,7 +69,11 @@ def print_summary(folder: Path, by: list[str] | None, fmt: str, confidence: floa
     keys = [c for c in df.columns if c not in _SUMMARY_VALUES]
     table = Table(title=f"{manifest['scenario']['id']}: {len(df)} rows, {confidence:.0%} CIs")
     for c in [*keys, "n", "failed", "p / mean", "interval / q05-q95", "median"]:
-        table.add_column(c, justify="left" if c in ("outcome",) else "right")
+        table.add_column(
+            c,
+            justify="left" if c in ("outcome",) else "right",
+            no_wrap=c in ("outcome", "interval / q05-q95"),  # names and ranges stay whole
+        )
     for rec in df.to_dict(orient="records"):
         head = [_fmt(rec[k]) for k in keys]
         if rec["kind"] == "bool":
