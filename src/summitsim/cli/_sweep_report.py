@@ -53,6 +53,17 @@ def _warn_partial(manifest: dict[str, Any]) -> None:
         )
 
 
+def _write_plain(df: Any, fmt: str) -> bool:
+    """Write ``df`` as CSV or JSON to stdout; False for the table format."""
+    if fmt == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(json.dumps(_records(df), indent=2, default=_json_default) + "\n")
+    else:
+        return False
+    return True
+
+
 def print_summary(folder: Path, by: list[str] | None, fmt: str, confidence: float) -> None:
     from rich.table import Table
 
@@ -60,11 +71,7 @@ def print_summary(folder: Path, by: list[str] | None, fmt: str, confidence: floa
 
     manifest, df = summarize(folder, by, confidence)
     _warn_partial(manifest)
-    if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
-        return
-    if fmt == "json":
-        sys.stdout.write(json.dumps(_records(df), indent=2, default=_json_default) + "\n")
+    if _write_plain(df, fmt):
         return
     keys = [c for c in df.columns if c not in _SUMMARY_VALUES]
     table = Table(title=f"{manifest['scenario']['id']}: {len(df)} rows, {confidence:.0%} CIs")
@@ -100,11 +107,7 @@ def print_sensitivity(folder: Path, outcomes: list[str] | None, fmt: str, resamp
     folder = Path(folder)
     write_atomic(folder / "sensitivity.csv", lambda p: df.to_csv(p, index=False))
     write_json(folder / "sensitivity.json", _records(df))
-    if fmt == "csv":
-        sys.stdout.write(df.to_csv(index=False))
-        return
-    if fmt == "json":
-        sys.stdout.write(json.dumps(_records(df), indent=2, default=_json_default) + "\n")
+    if _write_plain(df, fmt):
         return
     con = _console()
     design = manifest["definition"]["design"]

@@ -93,9 +93,7 @@ def _evaluate_myopic(
             continue
         risk = 0.0
         if watched:
-            for ant in red_line_risks(model, actor, alt, delta, None, watched):
-                anticipated.append(ant)
-                risk += ant.credibility * ant.worth
+            risk = _add_risks(anticipated, red_line_risks(model, actor, alt, delta, None, watched))
         plain.append(value)
         eu.append(value + risk)
         all_changes.append(delta)
@@ -129,13 +127,21 @@ def _evaluate_foresight(
         value = pr.utility_change(actor, x, changes) - cost
         risk = 0.0
         if delta and watched:
-            for ant in red_line_risks(model, actor, alt, delta, changes, watched):
-                anticipated.append(ant)
-                risk += ant.credibility * ant.worth
+            ants = red_line_risks(model, actor, alt, delta, changes, watched)
+            risk = _add_risks(anticipated, ants)
         plain.append(value)
         eu.append(value + risk)
         all_changes.append(changes)
     return eu, plain, anticipated, refused, all_changes
+
+
+def _add_risks(anticipated: list[Anticipated], ants: list[Anticipated]) -> float:
+    """Record the anticipated responses; their expected worth (belief x worth), summed."""
+    risk = 0.0
+    for ant in ants:
+        anticipated.append(ant)
+        risk += ant.credibility * ant.worth
+    return risk
 
 
 def relevant_slots(actor: CActor, watched: list[CRedLine]) -> frozenset[int]:
