@@ -106,10 +106,9 @@ class CActor:
     id: str
     name: str
     terms: tuple[CTerm, ...]
-    terms_by_slot: Mapping[int, tuple[CTerm, ...]]
-    linear: Mapping[int, float]  # slot -> weight, for slots with only raise/lower terms
-    nonlinear: Mapping[int, Callable[[float], float]]  # slot -> summed term values
-    slot_terms: Mapping[int, tuple[float, Callable[[float], float] | None]]  # (w, f): one lookup
+    # slot -> (w, None) if its terms are all raise/lower (utility w * value), else (0, f) with
+    # f the summed term values: one lookup per slot in every utility sum
+    slot_terms: Mapping[int, tuple[float, Callable[[float], float] | None]]
     actions: tuple[int, ...]
     beta: float
     foresight: int
@@ -393,25 +392,13 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
         by_slot: dict[int, list[CTerm]] = {}
         for t in terms:
             by_slot.setdefault(t.slot, []).append(t)
-        linear = {
-            s: sum(t.weight if t.kind == "raise" else -t.weight for t in ts)
-            for s, ts in by_slot.items()
-            if all(t.kind in ("raise", "lower") for t in ts)
-        }
-        nonlinear = {s: _summed(tuple(ts)) for s, ts in by_slot.items() if s not in linear}
         out.append(
             CActor(
                 index=i,
                 id=aid,
                 name=a.name,
                 terms=terms,
-                terms_by_slot={s: tuple(ts) for s, ts in by_slot.items()},
-                linear=linear,
-                nonlinear=nonlinear,
-                slot_terms={
-                    **{s: (w, None) for s, w in linear.items()},
-                    **{s: (0.0, f) for s, f in nonlinear.items()},
-                },
+                slot_terms={s: _slot_term(ts) for s, ts in by_slot.items()},
                 actions=tuple(x.index for x in actions if x.actor == i),
                 beta=a.profile.beta,
                 foresight=a.profile.foresight,
@@ -420,6 +407,12 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
             )
         )
     return out
+
+
+def _slot_term(terms: list[CTerm]) -> tuple[float, Callable[[float], float] | None]:
+    if all(t.kind in ("raise", "lower") for t in terms):
+        return sum(t.weight if t.kind == "raise" else -t.weight for t in terms), None
+    return 0.0, _summed(tuple(terms))
 
 
 def _summed(terms: tuple[CTerm, ...]) -> Callable[[float], float]:

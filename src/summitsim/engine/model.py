@@ -137,13 +137,15 @@ class SummitModel(mesa.Model):
         self.datacollector = _collector(c) if collect else None
         self.running = self.max_turns > 0
 
-    _CACHES = (
+    # Derived from the state, cleared at every turn ("_watched" only when a red line is
+    # crossed) and never pickled (some hold compiled closures).
+    _TURN_CACHES = (
         "_delta", "_cost", "_baseline", "_replies", "_best_reply", "_agrees", "_responses",
-        "_repliers", "_watched",
+        "_repliers",
     )  # fmt: skip
+    _CACHES = (*_TURN_CACHES, "_watched")
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle without the caches: they are derived (and some hold compiled closures)."""
         state = self.__dict__.copy()
         for name in self._CACHES:
             state[name] = {}
@@ -242,7 +244,8 @@ class SummitModel(mesa.Model):
         return a / (a + b) if a + b > 0 else 0.0
 
     def would_trigger(self, rl: CRedLine, action: int, changes: pr.Changes) -> bool:
-        """Would taking ``action`` (with state ``changes``) cross ``rl`` when holding would not?"""
+        """Would taking ``action`` (with state ``changes``) cross ``rl`` when holding would not?
+        (Callers skip red lines whose trigger reads nothing the move changes.)"""
         if rl.once and self.fired_rl[rl.index]:
             return False
         base = self._baseline.get(rl.index)
@@ -250,8 +253,6 @@ class SummitModel(mesa.Model):
             base = self._baseline[rl.index] = bool(rl.trigger(self.ctx))
         if base:
             return False
-        if action not in rl.trigger_actions and rl.trigger_slots.isdisjoint(changes):
-            return False  # nothing the trigger reads differs from holding
         ctx = self.ctx
         hypo = Ctx(
             pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn
@@ -291,14 +292,8 @@ class SummitModel(mesa.Model):
     def _begin_turn(self) -> None:
         ctx, c = self.ctx, self.compiled
         ctx.did = [0] * len(c.actions)
-        self._delta.clear()
-        self._cost.clear()
-        self._baseline.clear()
-        self._replies.clear()
-        self._best_reply.clear()
-        self._agrees.clear()
-        self._responses.clear()
-        self._repliers.clear()
+        for name in self._TURN_CACHES:
+            getattr(self, name).clear()
         t, actions, may = ctx.turn, c.actions, self._may
         for actor in c.actors:
             self.allowed[actor.index] = [k for k in actor.actions if actions[k].free or may(k, t)]
@@ -351,10 +346,7 @@ class SummitModel(mesa.Model):
                 else:
                     keep.append((due, slot, amount))
             self.pending = keep
-        x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi
-        for slot, d in acc.items():
-            v = x[slot] + d
-            x[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
+        self._apply_now(acc)
 
     def _mark(self, k: int) -> None:
         self.ctx.did[k] = 1

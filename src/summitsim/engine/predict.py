@@ -42,14 +42,6 @@ def apply(c: Compiled, x: Sequence[float], changes: Changes, delta: Delta) -> Ch
     return out
 
 
-def apply_into(c: Compiled, x: Sequence[float], changes: Changes, delta: Delta) -> None:
-    """Like :func:`apply`, but adds ``delta`` to ``changes`` in place."""
-    lo, hi = c.lo, c.hi
-    for slot, d in delta:
-        v = changes.get(slot, x[slot]) + d
-        changes[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
-
-
 def utility_change(actor: CActor, x: Sequence[float], changes: Changes) -> float:
     """U(x with changes) - U(x), summed over the touched slots only."""
     terms = actor.slot_terms

@@ -147,7 +147,7 @@ def _add_risks(anticipated: list[Anticipated], ants: list[Anticipated]) -> float
 def relevant_slots(actor: CActor, watched: list[CRedLine]) -> frozenset[int]:
     """What ``actor`` cares about: its interests' slots and the slots of the red lines it
     watches. Only other actors' moves that touch these can change its expected utility."""
-    relevant = set(actor.terms_by_slot)
+    relevant = set(actor.slot_terms)
     for rl in watched:
         relevant |= rl.trigger_slots
     return frozenset(relevant)
@@ -176,7 +176,7 @@ def best_replies(
                     v = gain(c, other, y, delta) - cost
                 if v > best_value:
                     best, best_value = delta, v
-        for slot, d in best:  # pr.apply_into, inlined: this is the hottest loop of a run
+        for slot, d in best:  # pr.apply, in place: this is the hottest loop of a run
             v = changes.get(slot, x[slot]) + d
             changes[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
     return changes
@@ -198,8 +198,6 @@ def _explain(
 
 def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:
     """Red lines the actor knows of, owned by others, that could still be crossed."""
-    if not model.compiled.red_lines:
-        return []
     return [
         rl
         for rl in model.compiled.red_lines
