@@ -28,17 +28,25 @@ class LoadedScenario:
         return self.spec.meta.id
 
 
+def field_error(e: Any) -> tuple[Loc, str]:
+    """One pydantic error as (its location, union tags left out; a plain message), the way
+    every input file's errors are worded: ``path.to.key: message``."""
+    loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p))
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "missing":
+        msg = "missing required key"
+    elif e["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return loc, f"{'.'.join(str(p) for p in loc) or '(top level)'}: {msg}"
+
+
 def _pydantic_problems(err: ValidationError, located: Located) -> list[str]:
     problems = []
     for e in err.errors():
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and "[" in p))
-        field_path = ".".join(str(p) for p in loc) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "missing":
-            msg = "missing required key"
-        elif e["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; `summitsim schema` lists every key)"
-        problems.append(located.error(loc, f"{field_path}: {msg}"))
+        loc, msg = field_error(e)
+        if e["type"] == "extra_forbidden":
+            msg += " (check the spelling; `summitsim schema` lists every key)"
+        problems.append(located.error(loc, msg))
     return problems
 
 

@@ -17,6 +17,7 @@ A sweep file looks like this (every key but ``scenario`` is optional)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,21 +92,16 @@ def parse_range(name: str, text: str) -> tuple[float, float, int]:
 
 
 def from_file(path: Path) -> SweepSpec:
-    """Read and validate a sweep file; a relative scenario path is taken from its folder."""
-    import yaml
+    """Read and validate a sweep file (with the scenario loader's safe YAML reader, so errors
+    point at FILE:LINE:COL); a relative scenario path is taken from its folder."""
+    from ..scenario import ScenarioError
+    from ..scenario.yamlsafe import load_yaml_file
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SweepError(f"{path}: cannot read the sweep file ({exc.strerror})") from None
-    if len(text) > 1_000_000:
-        raise SweepError(f"{path}: sweep file is too large")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise SweepError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        located = load_yaml_file(path)
+    except ScenarioError as exc:
+        raise SweepError(exc.problems[0]) from None
+    data = located.data
     if not isinstance(data, dict):
         raise SweepError(f"{path}: a sweep file is a mapping with at least a 'scenario' key")
     scen = data.get("scenario")
@@ -113,19 +109,20 @@ def from_file(path: Path) -> SweepSpec:
         candidate = path.parent / scen
         if candidate.is_file():
             data["scenario"] = str(candidate)
-    return from_dict(data, str(path))
+    return _validate(data, located.error)
 
 
 def from_dict(data: dict[str, Any], where: str = "sweep") -> SweepSpec:
+    return _validate(data, lambda loc, message: f"{where}: {message}")
+
+
+def _validate(data: dict[str, Any], place: Callable[[Any, str], str]) -> SweepSpec:
+    from ..scenario.validate import field_error
+
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise SweepError(f"{where}: {loc}: {msg}") from None
+        raise SweepError(place(*field_error(exc.errors()[0]))) from None
 
 
 def _is_bundled(ref: str) -> bool:
