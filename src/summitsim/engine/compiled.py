@@ -246,17 +246,21 @@ def _to_choice(raw: Any, choices: list[Any]) -> Any:
     raise ValueError
 
 
+def slot_names(spec: Scenario) -> list[str]:
+    """The state's slots in order: the variables, then ``rel:A:B`` per relation."""
+    return [*spec.variables, *(f"rel:{r.between[0]}:{r.between[1]}" for r in spec.relations)]
+
+
 class _Builder:
     def __init__(self, loaded: LoadedScenario, params: dict[str, Any]):
         spec = loaded.spec
         self.spec = spec
         self.names = names_of(spec)
         self.actor_ids = list(spec.actors)
-        self.slots = list(spec.variables)
-        self.rel_slot: dict[frozenset[str], int] = {}
-        for rel in spec.relations:
-            self.rel_slot[frozenset(rel.between)] = len(self.slots)
-            self.slots.append(f"rel:{rel.between[0]}:{rel.between[1]}")
+        self.slots = slot_names(spec)
+        self.rel_slot = {
+            frozenset(rel.between): len(spec.variables) + k for k, rel in enumerate(spec.relations)
+        }
         self.action_of: dict[tuple[str, str], int] = {}
         for mid, move in spec.moves.items():
             for a in move.actors:

@@ -114,8 +114,9 @@ def runs_schema(plan: Plan) -> pa.Schema:
 def turns_schema(plan: Plan) -> pa.Schema:
     import pyarrow as pa
 
-    sc = plan.loaded.spec
-    slots = list(sc.variables) + [f"rel:{r.between[0]}:{r.between[1]}" for r in sc.relations]
+    from ..engine.compiled import slot_names
+
+    slots = slot_names(plan.loaded.spec)
     return pa.schema(
         [pa.field("run_id", pa.int64(), nullable=False), pa.field("turn", pa.int16())]
         + [pa.field(s, pa.float64()) for s in slots]
