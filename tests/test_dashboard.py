@@ -210,6 +210,21 @@ def run_request(
     )
 
 
+def route_request(client, app, path: str, scenario: Any = "pyongyang-2024"):
+    """Ask for a page, the way the renderer does when the URL or the scenario menu changes."""
+    return call(
+        client,
+        app,
+        "page.children",
+        [
+            {"id": "url", "property": "pathname", "value": path},
+            {"id": "url", "property": "search", "value": ""},
+            {"id": "scenario", "property": "value", "value": scenario},
+        ],
+        [],
+    )
+
+
 def _graphs(tree: Any) -> list[dict[str, Any]]:
     """Every dcc.Graph's props in a serialised component tree."""
     out = []
@@ -316,35 +331,22 @@ def test_run_refuses_unknown_parameter_and_unknown_scenario(app, client):
 
 
 def test_pages_render_and_unknown_ones_do_not(app, client):
-    def route(path, scenario="pyongyang-2024"):
-        return call(
-            client,
-            app,
-            "page.children",
-            [
-                {"id": "url", "property": "pathname", "value": path},
-                {"id": "url", "property": "search", "value": ""},
-                {"id": "scenario", "property": "value", "value": scenario},
-            ],
-            [],
-        )
-
     for path, marker in [
         ("/scenario", "scenario-page"),
         ("/run", "run-page"),
         ("/", "scenario-page"),
         ("/compare", "compare-page"),
     ]:
-        status, body = route(path)
+        status, body = route_request(client, app, path)
         assert status == 200
         assert body["response"]["page"]["children"]["props"]["id"] == marker
-    status, body = route("/nowhere")
+    status, body = route_request(client, app, "/nowhere")
     assert "Page not found" in json.dumps(body)
-    status, body = route("/run", "not-a-scenario")
+    status, body = route_request(client, app, "/run", "not-a-scenario")
     assert "unknown scenario" in json.dumps(body)
     for sid in bundled():  # every bundled scenario opens on every page
         for path in ("/scenario", "/run", "/compare"):
-            status, body = route(path, sid)
+            status, body = route_request(client, app, path, sid)
             assert status == 200 and '"className": "error"' not in json.dumps(body), (sid, path)
 
 
@@ -502,17 +504,7 @@ def test_an_extra_page_can_be_registered():
     nav = json.dumps(app.layout.to_plotly_json(), default=str)
     assert "nav-extra" in nav
     client = app.server.test_client()
-    _, body = call(
-        client,
-        app,
-        "page.children",
-        [
-            {"id": "url", "property": "pathname", "value": "/extra"},
-            {"id": "url", "property": "search", "value": ""},
-            {"id": "scenario", "property": "value", "value": "pyongyang-2024"},
-        ],
-        [],
-    )
+    _, body = route_request(client, app, "/extra")
     assert "Sweeps of pyongyang-2024" in json.dumps(body)
     with pytest.raises(ValueError, match="lowercase word"):
         from summitsim.dashboard.pages import register_page
@@ -587,17 +579,7 @@ def test_a_scenario_file_and_a_layout_file_from_the_command_line(tmp_path):
     assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation"]
     names = [t["name"] for t in graphs[0]["figure"]["data"] if t.get("mode") == "lines"]
     assert names == ["rok_lethal_aid"]
-    _, body = call(
-        client,
-        app,
-        "page.children",
-        [
-            {"id": "url", "property": "pathname", "value": "/run"},
-            {"id": "url", "property": "search", "value": ""},
-            {"id": "scenario", "property": "value", "value": "file:mine.yaml"},
-        ],
-        [],
-    )
+    _, body = route_request(client, app, "/run", "file:mine.yaml")
     text = json.dumps(body)
     assert "My class" in text and "Two charts." in text
 

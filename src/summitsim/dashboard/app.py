@@ -21,15 +21,16 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ..engine.compiled import ParamError
+from ..engine.compiled import ParamError, coerce_params
 from ..engine.registry import bundled, default_scenario, load_scenario
 from ..scenario import LoadedScenario, ScenarioError
-from .layout import Layout, LoadedLayout, layout_for
+from .layout import Layout, layout_for
 from .pages import Page, registered_pages
 
 log = logging.getLogger("summitsim.dashboard")
 
 MAX_UPLOADS = 20
+MAX_TURNS = 240  # the most turns the Run and Compare pages accept
 MAX_REQUEST_BYTES = 4_000_000
 PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS = PACKAGE_DIR / "assets"
@@ -37,6 +38,9 @@ ASSETS = PACKAGE_DIR / "assets"
 
 class InputError(ValueError):
     """A value from the browser that the dashboard refuses; the message is shown to the user."""
+
+
+USER_ERRORS = (InputError, ScenarioError, ParamError)  # shown to the user as a message
 
 
 @dataclass(frozen=True)
@@ -101,16 +105,15 @@ class DashContext:
         return key
 
     # ----- layouts ---------------------------------------------------------------------------
-    def loaded_layout(self, loaded: LoadedScenario) -> LoadedLayout:
-        slots = list(loaded.spec.variables) + [
-            f"rel:{r.between[0]}:{r.between[1]}" for r in loaded.spec.relations
-        ]
-        return layout_for(loaded.spec.meta.dashboard, self.layout_override).check(slots)
-
     def layout(self, loaded: LoadedScenario) -> Layout:
+        """The scenario's layout, checked against its variables (:class:`ScenarioError` if it
+        is malformed or names an unknown one); loaded once per scenario content."""
         hit = self._layouts.get(loaded.sha256)
         if hit is None:
-            hit = self.loaded_layout(loaded).layout
+            slots = list(loaded.spec.variables) + [
+                f"rel:{r.between[0]}:{r.between[1]}" for r in loaded.spec.relations
+            ]
+            hit = layout_for(loaded.spec.meta.dashboard, self.layout_override).check(slots).layout
             self._layouts[loaded.sha256] = hit
         return hit
 
@@ -127,8 +130,6 @@ def error_box(message: str) -> html.Div:
 def user_message(exc: BaseException) -> str:
     if isinstance(exc, ScenarioError):
         return "\n".join(exc.problems)
-    if isinstance(exc, ParamError):
-        return f"error: {exc}"
     return f"error: {exc}"
 
 
@@ -144,7 +145,7 @@ def safe_callback(n_outputs: int, message_index: int) -> Callable[[Callable[...,
                 return fn(*args)
             except PreventUpdate:
                 raise
-            except (InputError, ScenarioError, ParamError) as exc:
+            except USER_ERRORS as exc:
                 msg: Any = error_box(user_message(exc))
             except Exception as exc:
                 log.exception("callback %s failed", fn.__name__)
@@ -177,12 +178,12 @@ def as_int(value: Any, name: str, lo: int, hi: int) -> int:
 
 def parse_params(loaded: LoadedScenario, ids: Sequence[Any], values: Sequence[Any]) -> dict:
     """Parameter values from the browser, checked against the scenario (range, type, choices)."""
-    from ..engine.compiled import coerce_params
-
     spec = loaded.spec
-    if not isinstance(ids, list | tuple) or not isinstance(values, list | tuple):
-        raise InputError("malformed parameter values")
-    if len(ids) != len(values):
+    if (
+        not isinstance(ids, list | tuple)
+        or not isinstance(values, list | tuple)
+        or len(ids) != len(values)
+    ):
         raise InputError("malformed parameter values")
     overrides: dict[str, Any] = {}
     for pid, value in zip(ids, values, strict=True):
@@ -258,7 +259,7 @@ def create_app(
     page). Raises :class:`ScenarioError` for a bad scenario or layout file."""
     ctx = DashContext(scenario, layout)
     first = ctx.scenario(ctx.default)
-    ctx.loaded_layout(first)  # a malformed or mismatched layout fails here, before serving
+    ctx.layout(first)  # a malformed or mismatched layout fails here, before serving
     load_page_modules()
     extra = {p.key: p for p in extra_pages}  # for this app only; the registry is unchanged
     pages = sorted(
@@ -333,7 +334,7 @@ def create_app(
         try:
             req = ctx.request(key, search if isinstance(search, str) else "")
             return page.layout(ctx, req)
-        except (InputError, ScenarioError, ParamError) as exc:
+        except USER_ERRORS as exc:
             return error_box(user_message(exc))
         except Exception as exc:
             log.exception("page %s failed", page.key)
@@ -343,14 +344,3 @@ def create_app(
         if page.callbacks is not None:
             page.callbacks(app, ctx)
     return app
-
-
-def serve(
-    scenario: str | Path | None,
-    host: str = "127.0.0.1",
-    port: int = 8050,
-    layout: str | Path | None = None,
-    debug: bool = False,
-) -> None:
-    app = create_app(scenario, layout, debug=debug)
-    app.run(host=host, port=port, debug=debug, dev_tools_hot_reload=False, use_reloader=False)

@@ -6,22 +6,27 @@ import string
 import time
 from typing import Any
 
-from dash import ALL, Input, Output, Patch, State, html
+from dash import ALL, Input, Output, Patch, State, dcc, html
 
 from ..viz import figures as F
-from .app import DashContext, InputError, PageRequest, as_int, parse_params, safe_callback
+from .app import (
+    MAX_TURNS,
+    DashContext,
+    InputError,
+    PageRequest,
+    as_int,
+    parse_params,
+    safe_callback,
+)
 from .layout import Layout
 from .pages import Page, register_page
 from .widgets import graph, int_control, param_controls
 
 MAX_SETTINGS = 6
-MAX_TURNS = 240
 
 
 def setting_card(spec: Any, i: int) -> html.Div:
     label = f"setting {string.ascii_uppercase[i]}"
-    from dash import dcc
-
     return html.Div(
         [
             html.Div(

@@ -9,13 +9,12 @@ from dash import ALL, Input, Output, State, html
 
 from ..viz import figures as F
 from ..viz.labels import Labels
-from .app import DashContext, PageRequest, as_int, parse_params, safe_callback
+from .app import MAX_TURNS, DashContext, PageRequest, as_int, parse_params, safe_callback
 from .layout import Layout, RunPanel
 from .pages import Page, register_page
 from .widgets import graph, int_control, param_controls, table
 
 MAX_SEED = 2**32 - 1
-MAX_TURNS = 240
 
 
 def panel(result: dict[str, Any], p: RunPanel, i: int, labels: Labels, prefix: str) -> Any:
@@ -129,7 +128,6 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
 
 def callbacks(app: Any, ctx: DashContext) -> None:
     from ..api import run
-    from ..viz.labels import Labels
 
     @app.callback(
         Output("run-panels", "children"),

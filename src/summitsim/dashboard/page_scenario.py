@@ -240,7 +240,7 @@ def callbacks(app: Any, ctx: DashContext) -> None:
             raise ScenarioError([f"{name}:1:1: not UTF-8 text (byte {exc.start})"]) from None
         loaded = load_text(text, name)
         compile_scenario(loaded)
-        ctx.loaded_layout(loaded)
+        ctx.layout(loaded)  # refuse a scenario its layout does not fit
         key = ctx.add_upload(loaded)
         return (
             ctx.options(),

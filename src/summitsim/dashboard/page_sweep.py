@@ -18,12 +18,16 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
+from .app import InputError, safe_callback
 from .pages import Page, register_page
 
 MAX_FOLDERS = 20
@@ -44,6 +48,7 @@ class SweepData:
     def varied(self) -> list[str]:
         return list(self.manifest["columns"]["varied"])
 
+    @cached_property
     def kinds(self) -> dict[str, str]:
         from ..sweep.summary import outcome_kinds
 
@@ -68,8 +73,6 @@ def open_folder(path: str | Path) -> SweepData:
     folder = Path(path).expanduser().resolve()
     try:
         manifest, df = load_runs(folder)
-    except SweepError:
-        raise
     except OSError as exc:
         raise SweepError(f"{folder}: cannot read ({exc.strerror})") from None
     for r in manifest["columns"]["red_lines"]:
@@ -87,8 +90,6 @@ def open_folder(path: str | Path) -> SweepData:
 
 
 def get(key: Any) -> SweepData:
-    from .app import InputError
-
     if not isinstance(key, str) or key not in _OPEN:
         raise InputError("choose a sweep folder (or load one)")
     return _OPEN[key]
@@ -117,9 +118,7 @@ def axis_values(data: SweepData, name: str) -> tuple[Any, list[Any]]:
 
 
 def check_choice(data: SweepData, outcome: Any, *params: Any) -> None:
-    from .app import InputError
-
-    if not isinstance(outcome, str) or outcome not in data.kinds():
+    if not isinstance(outcome, str) or outcome not in data.kinds:
         raise InputError(f"unknown outcome {str(outcome)[:40]!r}")
     for p in params:
         if not isinstance(p, str) or p not in data.varied:
@@ -153,13 +152,13 @@ def curve_table(data: SweepData, outcome: str, x: str, confidence: float = 0.95)
     v = response(data, outcome)
     g = pd.DataFrame({"x": xs, "v": v}).groupby("x")["v"]
     out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std()}).reindex(xl)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    if data.kinds()[outcome] == "bool":
+    if data.kinds[outcome] == "bool":
         ci = [wilson(round(m * n), int(n), confidence) if n else (math.nan, math.nan)
               for m, n in zip(out["mean"], out["n"].fillna(0), strict=True)]  # fmt: skip
         out["low"] = [c[0] for c in ci]
         out["high"] = [c[1] for c in ci]
     else:
+        z = NormalDist().inv_cdf(0.5 + confidence / 2)
         half = z * out["sd"].fillna(0) / np.sqrt(out["n"].clip(lower=1))
         out["low"], out["high"] = out["mean"] - half, out["mean"] + half
     return out
@@ -182,7 +181,7 @@ def heatmap_figure(data: SweepData, outcome: str, x: str, y: str) -> Any:
     import plotly.graph_objects as go
 
     t = heatmap_table(data, outcome, x, y)
-    is_bool = data.kinds()[outcome] == "bool"
+    is_bool = data.kinds[outcome] == "bool"
     fig = go.Figure(
         go.Heatmap(
             z=[[None if math.isnan(v) else v for v in row] for row in t.to_numpy(float).tolist()],
@@ -241,7 +240,7 @@ def curve_figure(data: SweepData, outcome: str, x: str) -> Any:
             ),
         ]
     )
-    is_bool = data.kinds()[outcome] == "bool"
+    is_bool = data.kinds[outcome] == "bool"
     fig.update_xaxes(title=x)
     fig.update_yaxes(title="P(true)" if is_bool else outcome, range=[0, 1] if is_bool else None)
     band = "Wilson 95% interval" if is_bool else "95% interval of the mean"
@@ -253,7 +252,7 @@ def distribution_figure(data: SweepData, outcome: str) -> Any:
     frequencies."""
     import plotly.graph_objects as go
 
-    if data.kinds()[outcome] == "bool":
+    if data.kinds[outcome] == "bool":
         per_point = data.runs.groupby("point_id")[outcome].mean()
         fig = go.Figure(go.Histogram(x=per_point, nbinsx=20, name=outcome,
                                      marker={"color": "#2ca02c"}))  # fmt: skip
@@ -301,8 +300,6 @@ def parcoords_figure(data: SweepData, outcome: str) -> Any:
 
 # ----- the page --------------------------------------------------------------------------------
 def layout(ctx: Any, req: Any) -> Any:
-    from dash import dcc, html
-
     opts = options()
     first = opts[0]["value"] if opts else None
     return html.Div(
@@ -351,7 +348,6 @@ def layout(ctx: Any, req: Any) -> Any:
 def _controls() -> list[Any]:
     """The outcome and axis menus: always on the page (filled when a folder is chosen), so
     every callback input exists from the start."""
-    from dash import dcc, html
 
     def pick(id_: str, label: str) -> Any:
         return html.Div(
@@ -369,7 +365,7 @@ def _controls() -> list[Any]:
 
 def choices(data: SweepData) -> tuple[list[dict[str, str]], str, list[dict[str, str]], Any, Any]:
     """Menu options and first choices: a true/false outcome, the first two swept parameters."""
-    kinds = data.kinds()
+    kinds = data.kinds
     outcomes = [{"label": f"{k} ({v})", "value": k} for k, v in kinds.items()]
     first = next((k for k, v in kinds.items() if v == "bool"), next(iter(kinds)))
     params = [{"label": p, "value": p} for p in data.varied]
@@ -379,11 +375,7 @@ def choices(data: SweepData) -> tuple[list[dict[str, str]], str, list[dict[str, 
 
 
 def callbacks(app: Any, ctx: Any) -> None:
-    from dash import Input, Output, State, dcc, html
-    from dash.exceptions import PreventUpdate
-
     from ..sweep.spec import SweepError
-    from .app import InputError, safe_callback
 
     @app.callback(
         Output("sweep-folder", "options"),
