@@ -21,7 +21,7 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ..engine.compiled import ParamError, coerce_params
+from ..engine.compiled import ParamError, coerce_params, slot_names
 from ..engine.registry import bundled, default_scenario, load_scenario
 from ..scenario import LoadedScenario, ScenarioError
 from .layout import Layout, layout_for
@@ -110,9 +110,7 @@ class DashContext:
         is malformed or names an unknown one); loaded once per scenario content."""
         hit = self._layouts.get(loaded.sha256)
         if hit is None:
-            slots = list(loaded.spec.variables) + [
-                f"rel:{r.between[0]}:{r.between[1]}" for r in loaded.spec.relations
-            ]
+            slots = slot_names(loaded.spec)
             hit = layout_for(loaded.spec.meta.dashboard, self.layout_override).check(slots).layout
             self._layouts[loaded.sha256] = hit
         return hit

@@ -75,8 +75,6 @@ def open_folder(path: str | Path) -> SweepData:
         manifest, df = load_runs(folder)
     except OSError as exc:
         raise SweepError(f"{folder}: cannot read ({exc.strerror})") from None
-    for r in manifest["columns"]["red_lines"]:
-        df[f"crossed_{r}"] = df[f"first_crossed_{r}"].notna()
     failed = int(df["error"].notna().sum())
     ok = df[df["error"].isna()].reset_index(drop=True)
     key = "sweep-" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]

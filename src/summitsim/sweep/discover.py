@@ -163,8 +163,6 @@ def discover(folder: Any, outcome: str, above: float | None = None, below: float
     if not varied:
         raise SweepError("this sweep varies no parameter; discovery needs a grid or a sample")
     df = df[df["error"].isna()]
-    if outcome.startswith("crossed_") and outcome not in df:
-        df = df.assign(**{outcome: df["first_crossed_" + outcome[8:]].notna()})
     y, case = _cases(df[outcome], kinds[outcome], above, below, false, outcome)
     x = {v: _column(df[v], manifest["columns"]["parameters"][v]) for v in varied}
     trajectory = prim(x, y)

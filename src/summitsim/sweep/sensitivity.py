@@ -46,8 +46,6 @@ def point_means(
             raise SweepError(f"--outcome {name}: unknown (known: {', '.join(kinds)})")
     wanted = list(outcomes) if outcomes else list(kinds)
     ok = df["error"].isna()
-    for r in manifest["columns"]["red_lines"]:
-        df[f"crossed_{r}"] = df[f"first_crossed_{r}"].notna()
     resp = df.loc[ok, ["point_id", *wanted]].astype({w: "float64" for w in wanted})
     means = resp.groupby("point_id").mean()
     n_points = manifest["definition"]["n_points"]

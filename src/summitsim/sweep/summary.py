@@ -34,13 +34,21 @@ def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
 def load_runs(
     folder: Path, columns: list[str] | None = None
 ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A sweep's manifest and runs; with every column, each red line also gets a true/false
+    ``crossed_<id>`` column (see :func:`outcome_kinds`)."""
     import pyarrow.parquet as pq
 
     manifest = read_manifest(folder)
     path = Path(folder) / RUNS
     if not path.is_file():
         raise SweepError(f"{folder}: no {RUNS} yet (is the sweep still running?)")
-    return manifest, pq.read_table(path, columns=columns).to_pandas()
+    df = pq.read_table(path, columns=columns).to_pandas()
+    if columns is None:
+        failed = df["error"].notna()
+        for r in manifest["columns"]["red_lines"]:  # summarised as true/false outcomes
+            crossed = df[f"first_crossed_{r}"].notna().astype("boolean")
+            df[f"crossed_{r}"] = crossed.mask(failed)  # missing for a failed run
+    return manifest, df
 
 
 def outcome_kinds(manifest: dict[str, Any]) -> dict[str, str]:
@@ -65,8 +73,6 @@ def summarize(
         if name not in params:
             raise SweepError(f"--by {name}: not a parameter of this sweep ({', '.join(params)})")
     keys = list(by) if by else ["point_id", *manifest["columns"]["varied"]]
-    for r in manifest["columns"]["red_lines"]:
-        df[f"crossed_{r}"] = df[f"first_crossed_{r}"].notna().where(df["error"].isna())
     kinds = outcome_kinds(manifest)
     ok = df[df["error"].isna()]
     groups = df.groupby(keys, sort=True, dropna=False)
