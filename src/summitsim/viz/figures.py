@@ -7,6 +7,7 @@ a new :class:`plotly.graph_objects.Figure`; nothing here runs a simulation or to
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import textwrap
@@ -81,33 +82,28 @@ def _turn_axis_title(result: Result) -> str:
     return f"turn ({length}s)" if length else "turn"
 
 
-_TEMPLATE: go.layout.Template | None = None
-
-
+@functools.cache
 def template() -> go.layout.Template:
     """A light white template (Plotly's built-in ones cost ~20 ms per figure to copy)."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        axis = {
-            "gridcolor": "#EBF0F8",
-            "linecolor": "#EBF0F8",
-            "zerolinecolor": "#D5DCE8",
-            "zerolinewidth": 1.5,
-            "automargin": True,
+    axis = {
+        "gridcolor": "#EBF0F8",
+        "linecolor": "#EBF0F8",
+        "zerolinecolor": "#D5DCE8",
+        "zerolinewidth": 1.5,
+        "automargin": True,
+    }
+    return go.layout.Template(
+        layout={
+            "plot_bgcolor": "white",
+            "paper_bgcolor": "white",
+            "colorway": PALETTE,
+            "font": {"color": "#2a3f5f"},
+            "xaxis": axis,
+            "yaxis": axis,
+            "hovermode": "closest",
+            "title": {"x": 0.02},
         }
-        _TEMPLATE = go.layout.Template(
-            layout={
-                "plot_bgcolor": "white",
-                "paper_bgcolor": "white",
-                "colorway": PALETTE,
-                "font": {"color": "#2a3f5f"},
-                "xaxis": axis,
-                "yaxis": axis,
-                "hovermode": "closest",
-                "title": {"x": 0.02},
-            }
-        )
-    return _TEMPLATE
+    )
 
 
 def _base_layout(fig: go.Figure, title: str | None, height: int | None) -> go.Figure:
@@ -375,40 +371,34 @@ def relations_figure(
     actors = list(result.get("actors", {}))
     n_turns = len(result["turns"]) - 1
     start = n_turns if turn is None else max(0, min(int(turn), n_turns))
-    pos = {
-        a: (math.cos(math.pi / 2 - 2 * math.pi * i / max(1, len(actors))),
-            math.sin(math.pi / 2 - 2 * math.pi * i / max(1, len(actors))))
-        for i, a in enumerate(actors)
-    }  # fmt: skip
+    angle = {a: math.pi / 2 - 2 * math.pi * i / max(1, len(actors)) for i, a in enumerate(actors)}
+    pos = {a: (math.cos(th), math.sin(th)) for a, th in angle.items()}
+    # The geometry does not change from turn to turn; only the scores do.
+    ends = [(pos.get(a, (0.0, 0.0)), pos.get(b, (0.0, 0.0))) for _, a, b in rels]
+    mids = [((x0 + x1) / 2, (y0 + y1) / 2) for (x0, y0), (x1, y1) in ends]
+    pairs = [
+        f"{html.escape(actor_name(result, a))} – {html.escape(actor_name(result, b))}"
+        for _, a, b in rels
+    ]
 
     # Plain dicts, wrapped once without re-validation at the end: building 25 frames of
     # validated go.Scatter objects costs ~0.2 s per figure, which the Run button would pay.
     def edge_traces(t: int) -> list[dict[str, Any]]:
         state = result["turns"][t]["state"]
-        out: list[dict[str, Any]] = []
-        for slot, a, b in rels:
-            v = float(state[slot])
-            (x0, y0), (x1, y1) = pos.get(a, (0.0, 0.0)), pos.get(b, (0.0, 0.0))
-            out.append(
-                {
-                    "type": "scatter",
-                    "x": [x0, x1],
-                    "y": [y0, y1],
-                    "mode": "lines",
-                    "line": {"color": _rel_color(v), "width": _rel_width(v)},
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                    "meta": slot,
-                }
-            )
-        mids = [
-            (
-                (pos.get(a, (0, 0))[0] + pos.get(b, (0, 0))[0]) / 2,
-                (pos.get(a, (0, 0))[1] + pos.get(b, (0, 0))[1]) / 2,
-            )
-            for _, a, b in rels
-        ]
         vals = [float(state[slot]) for slot, _, _ in rels]
+        out: list[dict[str, Any]] = [
+            {
+                "type": "scatter",
+                "x": [x0, x1],
+                "y": [y0, y1],
+                "mode": "lines",
+                "line": {"color": _rel_color(v), "width": _rel_width(v)},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "meta": slot,
+            }
+            for (slot, _, _), ((x0, y0), (x1, y1)), v in zip(rels, ends, vals, strict=True)
+        ]
         out.append(
             {
                 "type": "scatter",
@@ -418,9 +408,7 @@ def relations_figure(
                 "text": [f"{v:+.2f}" for v in vals],
                 "customdata": vals,
                 "hovertext": [
-                    f"{html.escape(actor_name(result, a))} – {html.escape(actor_name(result, b))}"
-                    f": {v:+.2f} (turn {t})"
-                    for (_, a, b), v in zip(rels, vals, strict=True)
+                    f"{pair}: {v:+.2f} (turn {t})" for pair, v in zip(pairs, vals, strict=True)
                 ],
                 "hoverinfo": "text",
                 "showlegend": False,
@@ -592,32 +580,21 @@ def compare_bands_figure(
         c = color(i)
         rgb = tuple(int(c[k : k + 2], 16) for k in (1, 3, 5))
         fill = f"rgba({rgb[0]},{rgb[1]},{rgb[2]},0.2)"
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=hi.tolist(),
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-                legendgroup=label,
-                name=f"{label} q{int(hi_q * 100)}",
+        # the band: an invisible upper edge, then the lower edge filled up to it
+        for q, edge, filled in ((hi_q, hi, {}), (lo_q, lo, {"fill": "tonexty", "fillcolor": fill})):
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=edge.tolist(),
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                    legendgroup=label,
+                    name=f"{label} q{int(q * 100)}",
+                    **filled,
+                )
             )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=lo.tolist(),
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=fill,
-                showlegend=False,
-                hoverinfo="skip",
-                legendgroup=label,
-                name=f"{label} q{int(lo_q * 100)}",
-            )
-        )
         fig.add_trace(
             go.Scatter(
                 x=xs,

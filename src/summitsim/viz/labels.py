@@ -49,11 +49,6 @@ def scenario_for(result: Mapping[str, Any]) -> Scenario | None:
     return loaded.spec if loaded.sha256 == sc.get("sha256") else None
 
 
-def labels_for(result: Mapping[str, Any], spec: Scenario | None = None) -> Labels:
-    spec = spec if spec is not None else scenario_for(result)
-    return Labels.from_spec(spec) if spec is not None else Labels()
-
-
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _DAYS = {"day": 1, "week": 7}
 

@@ -12,8 +12,10 @@ inserted as given, so the caller escapes any user text in it (``html.escape``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 
 from ..scenario.schema import Scenario
 from . import figures as F
-from .labels import Labels, labels_for, turn_date
+from .labels import Labels, scenario_for, turn_date
 
 Result = Mapping[str, Any]
 
@@ -52,17 +54,13 @@ nav a { margin-right: .8rem; } ul.turn { margin-top: .2rem; }
 @media print { .fig { break-inside: avoid; } }
 """
 
-_PLOTLY_JS: str | None = None
 
-
+@functools.cache
 def plotly_js() -> str:
     """The plotly.js bundle shipped with the plotly package (read once per process)."""
-    global _PLOTLY_JS
-    if _PLOTLY_JS is None:
-        from plotly.offline import get_plotlyjs
+    from plotly.offline import get_plotlyjs
 
-        _PLOTLY_JS = get_plotlyjs()
-    return _PLOTLY_JS
+    return get_plotlyjs()
 
 
 def figure_html(fig: Any, div_id: str, height: int | None = None) -> str:
@@ -148,17 +146,17 @@ def narrative_html(result: Result, labels: Labels) -> str:
         items = []
         held = []
         for a in t.get("actions", []):
-            who = F.actor_name(result, a.get("actor"))
-            move = a.get("move")
-            why = (a.get("rationale") or {}).get("sentence", "")
             if a.get("by") == "inject":
                 continue  # listed under events below
+            who = F.actor_name(result, a.get("actor"))
+            move = a.get("move")
             if move == "hold" and a.get("status") == "done":
                 held.append(who)
                 continue
             status = " — <em>refused</em>" if a.get("status") == "refused" else ""
             esc = float(a.get("escalation") or 0.0)
             esc_text = f", escalation {esc:+g}" if esc else ""
+            why = (a.get("rationale") or {}).get("sentence", "")
             items.append(
                 f"<li><b>{_esc(who)}</b>: {_esc(names.get(move, move))}"
                 f" <span class='meta'>({_esc(a.get('by'))}{esc_text})</span>{status}"
@@ -199,6 +197,14 @@ def narrative_html(result: Result, labels: Labels) -> str:
     return "\n".join(out)
 
 
+def outcomes_table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rows of :func:`figures.outcome_rows` as an HTML table."""
+    return _table(
+        ["outcome", "description", "value", "first turn it held"],
+        [[r["outcome"], r["description"], r["value"], _blank(r["first_turn"])] for r in rows],
+    )
+
+
 def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
     """One row per red line that was approached or crossed."""
     seen: dict[str, dict[str, Any]] = {}
@@ -225,8 +231,8 @@ def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
             rid,
             row["owner"],
             labels.red_lines.get(rid, ""),
-            "" if row["approached"] is None else row["approached"],
-            "" if row["crossed"] is None else row["crossed"],
+            _blank(row["approached"]),
+            _blank(row["crossed"]),
             ", ".join(sorted(row["by"])),
             ("yes" if row["responded"] else "no") if row["crossed"] is not None else "",
         ]
@@ -252,35 +258,14 @@ def panel_html(
     elif kind == "relations":
         fig = F.relations_figure(result, title=title or "Relations between actors")
     elif kind == "outcomes":
-        rows = F.outcome_rows(result, labels.outcomes)
-        return f"<h3>{_esc(title or 'Outcomes')}</h3>" + _table(
-            ["outcome", "description", "value", "first turn it held"],
-            [
-                [
-                    r["outcome"],
-                    r["description"],
-                    r["value"],
-                    "" if r["first_turn"] is None else r["first_turn"],
-                ]
-                for r in rows
-            ],
+        return f"<h3>{_esc(title or 'Outcomes')}</h3>" + outcomes_table(
+            F.outcome_rows(result, labels.outcomes)
         )
     elif kind == "turn_log":
         rows = F.turn_log_rows(result, labels.moves)
-        return f"<h3>{_esc(title or 'Turn log')}</h3>" + _table(
-            ["turn", "actor", "move", "by", "status", "escalation", "rationale"],
-            [
-                [
-                    r["turn"],
-                    r["actor"],
-                    r["move"],
-                    r["by"],
-                    r["status"],
-                    _fmt(r["escalation"]),
-                    r["rationale"],
-                ]
-                for r in rows
-            ],
+        columns = ["turn", "actor", "move", "by", "status", "escalation", "rationale"]
+        return f"<h3>{_esc(title or 'Turn log')}</h3>" + table_html(
+            columns, ([r[c] for c in columns] for r in rows)
         )
     else:  # pragma: no cover - the layout schema allows only the kinds above
         raise ValueError(f"unknown panel kind {kind!r}")
@@ -301,14 +286,12 @@ def build_report(
     the layout the scenario names, else ``default``. ``scenario`` supplies move names and
     descriptions; by default the bundled scenario of the result, if unchanged."""
     from ..dashboard.layout import LoadedLayout, layout_for
-    from .labels import scenario_for
 
     spec = scenario if scenario is not None else scenario_for(result)
-    labels = labels_for(result, spec)
+    labels = Labels.from_spec(spec) if spec is not None else Labels()
     if layout is None:
-        spec_layout = spec.meta.dashboard if spec is not None else None
-        layout = layout_for(spec_layout).check(list(result["turns"][0]["state"])).layout
-    elif isinstance(layout, LoadedLayout):
+        layout = layout_for(spec.meta.dashboard if spec is not None else None)
+    if isinstance(layout, LoadedLayout):
         layout = layout.check(list(result["turns"][0]["state"])).layout
     used: set[str] = set()
 
@@ -332,7 +315,6 @@ def build_report(
         total = sum((t.get("escalation") or {}).values())
         if peak is None or total > peak:
             peak, peak_turn = total, t["turn"]
-    outcome_rows = F.outcome_rows(result, labels.outcomes)
     rl_rows = red_lines_summary(result, labels)
     sections: list[tuple[str, str, str]] = []
     overview = [
@@ -357,16 +339,7 @@ def build_report(
         "<h3>Parameters</h3>"
         + _table(["parameter", "value"], [[k, _fmt(v)] for k, v in params.items()])
     )
-    overview.append(
-        "<h3>Outcomes</h3>"
-        + _table(
-            ["outcome", "description", "value", "first turn it held"],
-            [
-                [r["outcome"], r["description"], r["value"], _blank(r["first_turn"])]
-                for r in outcome_rows
-            ],
-        )
-    )
+    overview.append("<h3>Outcomes</h3>" + outcomes_table(F.outcome_rows(result, labels.outcomes)))
     overview.append(
         "<h3>Red lines tested</h3>"
         + (
@@ -418,8 +391,6 @@ def build_report(
 def write_text_readable(path: Path, text: str) -> None:
     """Write ``text`` and give the file the permissions of an ordinary new file (temporary files
     are created private, 0600; a report is meant to be handed out)."""
-    import os
-
     path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o666 & ~_umask())
 
@@ -446,7 +417,6 @@ def write_report(
     scenario: Scenario | None = None,
 ) -> Path:
     """Build the report and write it atomically (a temporary file, then a rename)."""
-    import os
     import tempfile
 
     text = build_report(result, extra_sections=extra_sections, layout=layout, scenario=scenario)

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..scenario.validate import field_error
+
 
 class ResultFormatError(ValueError):
     """The file is missing, not JSON, or not a run result; the message is one plain line."""
@@ -15,9 +17,6 @@ class ResultFormatError(ValueError):
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
-
-
-Number = float | int | bool
 
 
 class _Action(_Open):
@@ -79,13 +78,9 @@ def check_result(data: Any, source: str = "<result>") -> dict[str, Any]:
     try:
         _Result.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        msg = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "missing":
-            msg = "missing required key"
+        _, problem = field_error(err.errors()[0])
         more = f" (and {err.error_count() - 1} more problems)" if err.error_count() > 1 else ""
-        raise ResultFormatError(f"{source}: not a summitsim result: {where}: {msg}{more}") from None
+        raise ResultFormatError(f"{source}: not a summitsim result: {problem}{more}") from None
     return data
 
 
