@@ -79,21 +79,10 @@ def parse_sets(items: list[str] | None) -> dict[str, str]:
 
 
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write through a temporary file in the same folder, then rename: never half a file."""
-    import os
-    import tempfile
+    """:func:`summitsim.files.write_atomic`, with a one-line error for a missing folder."""
+    from ..files import write_atomic as write_whole
 
     path = Path(path)
-    if path.parent and not path.parent.exists():
+    if not path.parent.is_dir():
         fail(f"error: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_whole(path, write)

@@ -45,7 +45,5 @@ def report(
 
             loaded = load_layout(layout)
         text = build_report(data, layout=loaded)
-    from ..viz.report import write_text_readable
-
-    write_atomic(out, lambda p: write_text_readable(p, text))
+    write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
     typer.echo(f"Report written to {out}")

@@ -38,11 +38,11 @@ def run(
         text = result.to_json()
         write_atomic(json_path, lambda p: p.write_text(text, encoding="utf-8"))
     if report_path is not None:
-        from ..viz.report import build_report, write_text_readable
+        from ..viz.report import build_report
 
         with user_errors():
             html = build_report(result.to_dict(), scenario=result.compiled.spec)
-        write_atomic(report_path, lambda p: write_text_readable(p, html))
+        write_atomic(report_path, lambda p: p.write_text(html, encoding="utf-8"))
     narrate.print_run(result, quiet=quiet)
     if json_path is not None and not quiet:
         narrate.console().print(f"[dim]Result written to {json_path}[/dim]")

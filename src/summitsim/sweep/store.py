@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..files import write_atomic
 from .spec import SweepError
 
 if TYPE_CHECKING:
@@ -36,20 +35,6 @@ PARTS = ".parts"
 FORMAT = 1
 _PART = re.compile(r"^(runs|turns)-(\d{12})-(\d{12})\.parquet$")
 _ROW_GROUP = 65_536
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:

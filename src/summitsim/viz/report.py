@@ -15,12 +15,12 @@ import datetime as dt
 import functools
 import html
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomic
 from ..scenario.schema import Scenario
 from . import figures as F
 from .labels import Labels, scenario_for, turn_date
@@ -388,26 +388,6 @@ def build_report(
     )
 
 
-def write_text_readable(path: Path, text: str) -> None:
-    """Write ``text`` and give the file the permissions of an ordinary new file (temporary files
-    are created private, 0600; a report is meant to be handed out)."""
-    path.write_text(text, encoding="utf-8")
-    os.chmod(path, 0o666 & ~_umask())
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would, for a moment, in every
-    thread); 022 where /proc is not available."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
-
 def write_report(
     result: Result,
     path: str | Path,
@@ -417,16 +397,7 @@ def write_report(
     scenario: Scenario | None = None,
 ) -> Path:
     """Build the report and write it atomically (a temporary file, then a rename)."""
-    import tempfile
-
     text = build_report(result, extra_sections=extra_sections, layout=layout, scenario=scenario)
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write_text_readable(Path(tmp), text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
