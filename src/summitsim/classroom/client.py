@@ -107,12 +107,11 @@ class Client:
         return r.status_code, self.message(r, "t-msg"), time.perf_counter() - t
 
     def team_view(self, seen: int = -1) -> Any:
-        r = self.callback(
+        return self.callback(
             TEAM_VIEW,
             [("t-tick", "n_intervals", 1), ("t-msg", "children", None)],
             [("t-seen", "data", seen)],
         )
-        return r
 
     def instructor_view(self, seen: int = -1) -> Any:
         return self.callback(

@@ -122,7 +122,23 @@ def create_app(store: GameStore) -> Any:
     title = store.compiled.spec.meta.title
 
     def who() -> Identity | None:
-        return store.session(flask.session.get("sid"))
+        """The signed-in identity, looked up once per request (the guard and the callback
+        both ask)."""
+        if "who" not in flask.g:
+            flask.g.who = store.session(flask.session.get("sid"))
+        ident: Identity | None = flask.g.who
+        return ident
+
+    def is_instructor() -> bool:
+        w = who()
+        return w is not None and w.role == "instructor"
+
+    def team_actor() -> str:
+        """The actor of the signed-in team; Forbidden for anyone else."""
+        w = who()
+        if w is None or w.role != "team" or w.actor is None:
+            raise _forbidden()
+        return w.actor
 
     def csrf_token() -> str:
         tok = flask.session.get("csrf")
@@ -200,21 +216,18 @@ def create_app(store: GameStore) -> Any:
         flask.session.clear()
         return flask.redirect("/login")
 
-    def instructor_only() -> Any:
-        w = who()
-        if w is None or w.role != "instructor":
-            flask.abort(403)
-
     @server.route("/export.json")
     def export() -> Any:
-        instructor_only()
+        if not is_instructor():
+            flask.abort(403)
         resp = flask.jsonify(store.export())
         resp.headers["Content-Disposition"] = "attachment; filename=game-export.json"
         return resp
 
     @server.route("/report.html")
     def report() -> Any:
-        instructor_only()
+        if not is_instructor():
+            flask.abort(403)
         from .report import after_action
 
         s = store.state()
@@ -402,37 +415,28 @@ def create_app(store: GameStore) -> Any:
         return html.Div([html.H2("The world now"), html.Table(html.Tbody(rows))])
 
     def briefing_view(b: dict[str, Any]) -> Any:
+        def listing(heading: str, items: list[str]) -> list[Any]:
+            return [html.H3(heading), html.Ul([html.Li(t) for t in items])]
+
         kids: list[Any] = [html.H2("Your briefing"), html.P(b["public"])]
         if b["private"]:
             kids.append(html.P([html.B("For your eyes only: "), b["private"]], id="private"))
-        kids.append(html.H3("Your interests"))
-        kids.append(
-            html.Ul(
-                [
-                    html.Li(i["description"] + (" (private)" if i["private"] else ""))
-                    for i in b["interests"]
-                ]
-            )
+        kids += listing(
+            "Your interests",
+            [i["description"] + (" (private)" if i["private"] else "") for i in b["interests"]],
         )
         if b["red_lines"]:
-            kids.append(html.H3("Your red lines"))
-            kids.append(
-                html.Ul(
-                    [
-                        html.Li(f"{r['description']}: you would {r['response']}")
-                        for r in b["red_lines"]
-                    ]
-                )
+            kids += listing(
+                "Your red lines",
+                [f"{r['description']}: you would {r['response']}" for r in b["red_lines"]],
             )
         if b["known_red_lines"]:
-            kids.append(html.H3("Others' red lines you know of"))
-            kids.append(
-                html.Ul(
-                    [
-                        html.Li(f"{r['owner']}: {r['description']} (it would {r['response']})")
-                        for r in b["known_red_lines"]
-                    ]
-                )
+            kids += listing(
+                "Others' red lines you know of",
+                [
+                    f"{r['owner']}: {r['description']} (it would {r['response']})"
+                    for r in b["known_red_lines"]
+                ],
             )
         kids.append(html.H3("The other actors"))
         for o in b["others"]:
@@ -473,11 +477,9 @@ def create_app(store: GameStore) -> Any:
         State("t-seen", "data"),
     )
     def team_view(_: Any, __: Any, seen: Any) -> Any:
-        w = who()
-        if w is None or w.role != "team" or w.actor is None:
-            raise _forbidden()
+        actor = team_actor()
         s = store.state()
-        mine = s.pending.get(w.actor)
+        mine = s.pending.get(actor)
         status: list[Any] = [html.Span(clock(s), id="t-clock")]
         if mine is not None:
             m = mine.move
@@ -494,16 +496,16 @@ def create_app(store: GameStore) -> Any:
         model = store.model(s)
         opts = []
         if not store.finished(s):
-            for o in options(model, w.actor):
+            for o in options(model, actor):
                 label = f"{o['name']} — {o['description']}"
                 if o.get("needs"):
                     label += f" (needs the consent of {o['needs']})"
                 opts.append({"label": label, "value": o["move"]})
-        result = redact(store.result(s), w.actor, hidden_red_lines(model, w.actor))
+        result = redact(store.result(s), actor, hidden_red_lines(model, actor))
         return (
             status,
             opts,
-            briefing_view(briefing(model, w.actor)),
+            briefing_view(briefing(model, actor)),
             world_view(model),
             history_view(result, instructor=False),
             chart(result),
@@ -521,14 +523,12 @@ def create_app(store: GameStore) -> Any:
     )
     @guarded
     def submit(_: Any, move: Any, why: Any) -> Any:
-        w = who()
-        if w is None or w.role != "team" or w.actor is None:
-            raise _forbidden()
+        actor = team_actor()
         if not isinstance(move, str) or not move:
             return "Choose a move first."
         if why is not None and not isinstance(why, str):
             return "The justification must be text."
-        turn = store.submit(w.actor, move, why or "")
+        turn = store.submit(actor, move, why or "")
         return f"Move for turn {turn} received: {move}. You can change it until the turn closes."
 
     # ----- instructor callbacks --------------------------------------------------------
@@ -543,8 +543,7 @@ def create_app(store: GameStore) -> Any:
         State("i-seen", "data"),
     )
     def instructor_view(_: Any, __: Any, seen: Any) -> Any:
-        w = who()
-        if w is None or w.role != "instructor":
+        if not is_instructor():
             raise _forbidden()
         s = store.state()
         c = store.compiled
@@ -598,8 +597,7 @@ def create_app(store: GameStore) -> Any:
     )
     @guarded
     def control(*args: Any) -> Any:
-        w = who()
-        if w is None or w.role != "instructor":
+        if not is_instructor():
             raise _forbidden()
         missing, inject_id, var, delta = args[6:]
         what = str(ctx.triggered_id or "").removeprefix("i-")

@@ -201,14 +201,8 @@ class GameStore:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         c = self.conn()
-        with self._write_lock:
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
+        with self._write_lock, transaction(c):
+            yield c
 
     def meta(self) -> dict[str, str]:
         return dict(self.conn().execute("SELECT key, value FROM meta").fetchall())
@@ -378,21 +372,20 @@ class GameStore:
         """Write ``batch`` in one transaction; mark each item done (with its error, if
         refused) only once the transaction has committed. Hold ``_write_lock``."""
         c = self.conn()
-        c.execute("BEGIN IMMEDIATE")
         try:
-            now = self.state(c)
-            for it in batch:
-                try:
-                    if now.version != it.version:  # the turn closed or was undone meanwhile
-                        raise GameError("the turn changed while you were submitting; look again")
-                    self._check_open(now, it.turn)
-                    self._append(c, "submit", now.turn, it.actor, it.data)
-                except GameError as exc:
-                    it.error = exc
-            c.execute("COMMIT")
+            with transaction(c):
+                now = self.state(c)
+                for it in batch:
+                    try:
+                        if now.version != it.version:  # the turn closed or was undone meanwhile
+                            raise GameError(
+                                "the turn changed while you were submitting; look again"
+                            )
+                        self._check_open(now, it.turn)
+                        self._append(c, "submit", now.turn, it.actor, it.data)
+                    except GameError as exc:
+                        it.error = exc
         except BaseException:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
             for it in batch:
                 it.error, it.done = GameError("the move could not be stored; try again"), True
             raise
@@ -488,11 +481,25 @@ class GameStore:
             "format": EXPORT_FORMAT,
             "version": EXPORT_VERSION,
             "game": json.loads(meta["game"]),
-            "deadline_minutes": float(meta.get("deadline_minutes", "0")),
-            "created": float(meta["created"]),
+            "deadline_minutes": self.deadline_minutes,
+            "created": self.created,
             "codes": codes,
             "log": log,
         }
+
+
+@contextmanager
+def transaction(c: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if anything fails (a failed statement
+    or COMMIT may already have ended the transaction, hence the check)."""
+    c.execute("BEGIN IMMEDIATE")
+    try:
+        yield c
+        c.execute("COMMIT")
+    except BaseException:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+        raise
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -532,7 +539,6 @@ def _create(
     try:
         c = connect(tmp)
         c.executescript(SCHEMA)
-        c.execute("BEGIN IMMEDIATE")
         meta = {
             "format_version": str(EXPORT_VERSION),
             "game": json.dumps(game, sort_keys=True),
@@ -540,12 +546,12 @@ def _create(
             "created": repr(float(created)),
             "secret": secrets.token_hex(32),
         }
-        c.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
-        c.executemany("INSERT INTO codes (role, actor, digest) VALUES (?, ?, ?)", codes)
-        c.executemany(
-            "INSERT INTO log (id, at, kind, turn, actor, data) VALUES (?, ?, ?, ?, ?, ?)", log
-        )
-        c.execute("COMMIT")
+        with transaction(c):
+            c.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+            c.executemany("INSERT INTO codes (role, actor, digest) VALUES (?, ?, ?)", codes)
+            c.executemany(
+                "INSERT INTO log (id, at, kind, turn, actor, data) VALUES (?, ?, ?, ?, ?, ?)", log
+            )
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         c.close()
         if path.exists():

@@ -31,6 +31,7 @@ from .game import (
     advise,
     briefing,
     clean_text,
+    public_state,
 )
 
 SAVE_FORMAT = "summitsim-play-save"
@@ -75,14 +76,15 @@ def load_save(data: Any) -> tuple[GameDef, list[ClosedTurn]]:
 class TerminalPolicy(ReplayPolicy):
     """Replays stored turns, then asks the player."""
 
+    moves: dict[int, Move]  # filled in as the player decides
+
     def __init__(self, moves: dict[int, Move], ask: Callable[[SummitModel, CActor], Move]):
         super().__init__(moves)
-        self.stored = moves
         self.ask = ask
 
     def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        if model.ctx.turn not in self.stored:
-            self.stored[model.ctx.turn] = self.ask(model, actor)
+        if model.ctx.turn not in self.moves:
+            self.moves[model.ctx.turn] = self.ask(model, actor)
         return super().decide(model, actor)
 
 
@@ -103,7 +105,7 @@ class TerminalGame:
         self.policies = {a: TerminalPolicy({}, self.ask) for a in gdef.humans}
         for ct in closed:
             for a, m in ct.moves.items():
-                self.policies[a].stored[ct.turn] = m
+                self.policies[a].moves[ct.turn] = m
         self.shown_briefing: set[str] = set()
 
     # ----- input -----------------------------------------------------------------------
@@ -180,8 +182,6 @@ class TerminalGame:
         self.out.print(Panel("\n".join(lines), title=title, title_align="left"))
 
     def show_state(self, model: SummitModel) -> None:
-        from .game import public_state
-
         done = model.ctx.turn - 1  # called during a turn: the state is the one before it
         title = "The world now" if done < 1 else f"The world after turn {done}"
         table = Table(title=title, title_justify="left")
@@ -285,7 +285,7 @@ class TerminalGame:
             except Quit:
                 self.out.print("\n[bold]Stopped.[/bold]")
                 return False
-            moves = {a: self.policies[a].stored[turn] for a in self.gdef.humans}
+            moves = {a: self.policies[a].moves[turn] for a in self.gdef.humans}
             self.closed.append(ClosedTurn(turn, moves))
             self.save()
             self.show_turn(model, turn)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,18 @@ classroom_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(classroom_app, name="classroom")
+
+
+@contextmanager
+def game_errors() -> Iterator[None]:
+    """:func:`user_errors`, and a refused game request as one ``error:`` line (exit 2)."""
+    from ..classroom.game import GameError
+
+    with user_errors():
+        try:
+            yield
+        except GameError as exc:
+            fail(f"error: {exc}")
 
 
 @classroom_app.command()
@@ -36,16 +50,13 @@ def new(
     ] = 0.0,
 ) -> None:
     """Create a game and print a join code for each team and the instructor's code."""
-    from ..classroom.game import GameError, new_def
+    from ..classroom.game import new_def
     from ..classroom.store import create
 
     humans = [a.strip() for a in teams.split(",") if a.strip()]
-    with user_errors():
-        try:
-            gdef = new_def(scenario, humans, parse_sets(set_), seed, turns)
-            codes, instructor = create(db, gdef, deadline)
-        except GameError as exc:
-            fail(f"error: {exc}")
+    with game_errors():
+        gdef = new_def(scenario, humans, parse_sets(set_), seed, turns)
+        codes, instructor = create(db, gdef, deadline)
     c = gdef.compiled()
     typer.echo(f"Game created: {db} ({c.spec.meta.id}, {gdef.turns} turns, seed {gdef.seed})")
     typer.echo("Join codes (shown once; only their hashes are stored):")
@@ -66,14 +77,11 @@ def serve(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request.")] = False,
 ) -> None:
     """Serve the game to the teams and the instructor (Ctrl-C stops; the game is kept)."""
-    from ..classroom.game import GameError
     from ..classroom.server import serve as run_server
 
-    with user_errors():
+    with game_errors():
         try:
             run_server(str(db), host, port, quiet)
-        except GameError as exc:
-            fail(f"error: {exc}")
         except OSError as exc:
             fail(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
 
@@ -86,14 +94,10 @@ def export_(
     """Export a game record as versioned JSON (lossless; import it with `import`)."""
     import json
 
-    from ..classroom.game import GameError
     from ..classroom.store import GameStore
 
-    with user_errors():
-        try:
-            data = GameStore(db).export()
-        except GameError as exc:
-            fail(f"error: {exc}")
+    with game_errors():
+        data = GameStore(db).export()
     text = json.dumps(data, indent=2, sort_keys=True)
     write_atomic(out, lambda p: p.write_text(text + "\n", encoding="utf-8"))
     typer.echo(f"Exported {len(data['log'])} log entries to {out}")
@@ -107,18 +111,14 @@ def import_(
     """Create a game file from a JSON export (codes and everything played are kept)."""
     import json
 
-    from ..classroom.game import GameError
     from ..classroom.store import import_game
 
     try:
         data = json.loads(src.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"error: cannot read {src}: {exc}")
-    with user_errors():
-        try:
-            import_game(data, db)
-        except GameError as exc:
-            fail(f"error: {exc}")
+    with game_errors():
+        import_game(data, db)
     typer.echo(f"Imported {src} into {db}")
 
 
@@ -128,18 +128,14 @@ def recode(
     who: Annotated[str, typer.Argument(help="A team's actor id, or 'instructor'.")],
 ) -> None:
     """Issue a new code for a team (or the instructor), ending its sessions."""
-    from ..classroom.game import GameError
     from ..classroom.store import GameStore
 
-    with user_errors():
-        try:
-            store = GameStore(db)
-            if who == "instructor":
-                code = store.new_code_for("instructor", None)
-            elif who in store.gdef.humans:
-                code = store.new_code_for("team", who)
-            else:
-                fail(f"error: {who!r} is neither a team of this game nor 'instructor'")
-        except GameError as exc:
-            fail(f"error: {exc}")
+    with game_errors():
+        store = GameStore(db)
+        if who == "instructor":
+            code = store.new_code_for("instructor", None)
+        elif who in store.gdef.humans:
+            code = store.new_code_for("team", who)
+        else:
+            fail(f"error: {who!r} is neither a team of this game nor 'instructor'")
     typer.echo(f"New code for {who}: {code}")
