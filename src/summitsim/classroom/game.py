@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.compiled import HOLD, CActor, Compiled
 from ..engine.model import Ctx, SummitModel
 from ..engine.registry import get_compiled, load_scenario
+from ..errors import UserError
 from ..policies.ai import AIPolicy, would_consent
 from ..policies.base import Decision, Rationale, sentence
 
@@ -29,7 +30,7 @@ MAX_TEXT = 500  # characters in a written justification
 MISSING_MODES = ("ai", "hold")
 
 
-class GameError(ValueError):
+class GameError(UserError):
     """A request the rules of the game do not allow (shown to the player as one line)."""
 
 

@@ -55,15 +55,17 @@ def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the library's input errors into ``FILE:LINE:COL: message`` lines and exit 2."""
-    from ..engine.compiled import ParamError
+    """The library's input errors as plain lines on stderr, exit 2: ``FILE:LINE:COL: message``
+    per problem in a scenario or layout file, ``error: message`` for any other
+    :class:`~summitsim.errors.UserError` (a parameter, a sweep, a game request, a result)."""
+    from ..errors import UserError
     from ..scenario import ScenarioError
 
     try:
         yield
     except ScenarioError as exc:
         fail("\n".join(exc.problems))
-    except ParamError as exc:
+    except UserError as exc:
         fail(f"error: {exc}")
 
 

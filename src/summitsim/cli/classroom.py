@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -16,18 +14,6 @@ classroom_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(classroom_app, name="classroom")
-
-
-@contextmanager
-def game_errors() -> Iterator[None]:
-    """:func:`user_errors`, and a refused game request as one ``error:`` line (exit 2)."""
-    from ..classroom.game import GameError
-
-    with user_errors():
-        try:
-            yield
-        except GameError as exc:
-            fail(f"error: {exc}")
 
 
 @classroom_app.command()
@@ -54,7 +40,7 @@ def new(
     from ..classroom.store import create
 
     humans = [a.strip() for a in teams.split(",") if a.strip()]
-    with game_errors():
+    with user_errors():
         gdef = new_def(scenario, humans, parse_sets(set_), seed, turns)
         codes, instructor = create(db, gdef, deadline)
     c = gdef.compiled()
@@ -79,7 +65,7 @@ def serve(
     """Serve the game to the teams and the instructor (Ctrl-C stops; the game is kept)."""
     from ..classroom.server import serve as run_server
 
-    with game_errors():
+    with user_errors():
         try:
             run_server(str(db), host, port, quiet)
         except OSError as exc:
@@ -96,7 +82,7 @@ def export_(
 
     from ..classroom.store import GameStore
 
-    with game_errors():
+    with user_errors():
         data = GameStore(db).export()
     text = json.dumps(data, indent=2, sort_keys=True)
     write_atomic(out, lambda p: p.write_text(text + "\n", encoding="utf-8"))
@@ -117,7 +103,7 @@ def import_(
         data = json.loads(src.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         fail(f"error: cannot read {src}: {exc}")
-    with game_errors():
+    with user_errors():
         import_game(data, db)
     typer.echo(f"Imported {src} into {db}")
 
@@ -130,7 +116,7 @@ def recode(
     """Issue a new code for a team (or the instructor), ending its sessions."""
     from ..classroom.store import GameStore
 
-    with game_errors():
+    with user_errors():
         store = GameStore(db)
         if who == "instructor":
             code = store.new_code_for("instructor", None)

@@ -40,34 +40,31 @@ def play(
 
     from rich.console import Console
 
-    from ..classroom.game import GameError, new_def
+    from ..classroom.game import new_def
     from ..classroom.report import after_action
     from ..classroom.terminal import TerminalGame, load_save
     from ..engine import registry
 
     out = Console(highlight=False, emoji=False)
     with user_errors():
-        try:
-            if resume is not None:
-                if scenario is not None or as_ is not None or set_:
-                    fail("error: --resume takes the scenario, actors and settings from the file")
-                try:
-                    data = json.loads(resume.read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    fail(f"error: cannot read {resume}: {exc}")
-                gdef, closed = load_save(data)
-                gdef.compiled()
-                save = save or resume
-            else:
-                if not as_:
-                    fail("error: say which actor(s) you play with --as ACTOR[,ACTOR...]")
-                humans = [a.strip() for a in as_.split(",") if a.strip()]
-                gdef = new_def(
-                    scenario or registry.default_scenario(), humans, parse_sets(set_), seed, turns
-                )
-                closed = []
-        except GameError as exc:
-            fail(f"error: {exc}")
+        if resume is not None:
+            if scenario is not None or as_ is not None or set_:
+                fail("error: --resume takes the scenario, actors and settings from the file")
+            try:
+                data = json.loads(resume.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                fail(f"error: cannot read {resume}: {exc}")
+            gdef, closed = load_save(data)
+            gdef.compiled()
+            save = save or resume
+        else:
+            if not as_:
+                fail("error: say which actor(s) you play with --as ACTOR[,ACTOR...]")
+            humans = [a.strip() for a in as_.split(",") if a.strip()]
+            gdef = new_def(
+                scenario or registry.default_scenario(), humans, parse_sets(set_), seed, turns
+            )
+            closed = []
 
     def read(prompt: str) -> str:
         out.print(prompt, end="")

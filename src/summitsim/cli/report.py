@@ -27,12 +27,10 @@ def report(
     """Write one HTML file with the run's charts and a turn-by-turn after-action narrative.
 
     plotly.js is embedded: the file works offline and opens with a double click."""
-    from ..viz.resultdoc import ResultFormatError, read_result
+    from ..viz.resultdoc import read_result
 
-    try:
+    with user_errors():
         data = read_result(result_file)
-    except ResultFormatError as exc:
-        fail(f"error: {exc}")
     out = output if output is not None else result_file.with_suffix(".html")
     if out.resolve() == result_file.resolve():
         fail(f"error: {out}: the report would overwrite the result file")

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,18 +14,6 @@ import typer
 from typer.core import TyperGroup
 
 from .app import app, fail, parse_sets, user_errors
-
-
-@contextmanager
-def sweep_errors() -> Iterator[None]:
-    """Scenario, parameter and sweep input errors: one line on stderr, exit 2."""
-    from ..sweep.spec import SweepError
-
-    with user_errors():
-        try:
-            yield
-        except SweepError as exc:
-            fail(f"error: {exc}")
 
 
 class _SweepGroup(TyperGroup):
@@ -152,7 +138,7 @@ def run_cmd(
     if out is None:
         fail("error: give --out DIR, the folder for runs.parquet and manifest.json")
     data = _definition(given) if file is None else None
-    with sweep_errors():
+    with user_errors():
         do_run(data, file, out, workers, (dask, dask_timeout), chunk_seconds, flush_seconds, quiet)
 
 
@@ -192,7 +178,7 @@ def summary_cmd(
     """Outcome frequencies with Wilson intervals, and numeric means and quantiles."""
     from ._sweep_report import print_summary
 
-    with sweep_errors():
+    with user_errors():
         print_summary(folder, by, fmt.value, confidence)
 
 
@@ -212,7 +198,7 @@ def sensitivity_cmd(
     Saved to DIR/sensitivity.csv and DIR/sensitivity.json."""
     from ._sweep_report import print_sensitivity
 
-    with sweep_errors():
+    with user_errors():
         print_sensitivity(folder, outcome, fmt.value, resamples)
 
 
@@ -237,5 +223,5 @@ def discover_cmd(
     """Scenario discovery (PRIM): the parameter box in which an outcome is likely."""
     from ._sweep_report import print_discover
 
-    with sweep_errors():
+    with user_errors():
         print_discover(folder, outcome, above, below, false, min_coverage, fmt.value)

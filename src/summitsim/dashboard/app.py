@@ -21,8 +21,9 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ..engine.compiled import ParamError, coerce_params, slot_names
+from ..engine.compiled import coerce_params, slot_names
 from ..engine.registry import bundled, default_scenario, load_scenario
+from ..errors import UserError
 from ..scenario import LoadedScenario, ScenarioError
 from .layout import Layout, layout_for
 from .pages import Page, registered_pages
@@ -36,11 +37,11 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ASSETS = PACKAGE_DIR / "assets"
 
 
-class InputError(ValueError):
+class InputError(UserError):
     """A value from the browser that the dashboard refuses; the message is shown to the user."""
 
 
-USER_ERRORS = (InputError, ScenarioError, ParamError)  # shown to the user as a message
+USER_ERRORS = (ScenarioError, UserError)  # shown to the user as a message
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UserError
 from ..scenario import expr as ex
 from ..scenario.schema import Effect, Interest, Scenario
 from ..scenario.validate import LoadedScenario, names_of
@@ -21,7 +22,7 @@ Fn = Callable[[Any], Any]
 HOLD = -1  # the action index of "hold": do nothing this turn
 
 
-class ParamError(ValueError):
+class ParamError(UserError):
     """A parameter override that the scenario does not allow."""
 
 

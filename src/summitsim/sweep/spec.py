@@ -23,8 +23,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..errors import UserError
 
-class SweepError(ValueError):
+
+class SweepError(UserError):
     """Bad sweep input: one plain line for the user."""
 
 

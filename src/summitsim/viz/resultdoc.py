@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..errors import UserError
 from ..scenario.validate import field_error
 
 
-class ResultFormatError(ValueError):
+class ResultFormatError(UserError):
     """The file is missing, not JSON, or not a run result; the message is one plain line."""
 
 
