@@ -13,16 +13,16 @@ import argparse
 import json
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import summitsim
+from summitsim.cli import command
 from summitsim.viz.report import build_report
 
 TARGET_S = 2.0
-CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+CLI = command()
 
 
 def main() -> int:

@@ -34,12 +34,10 @@ from typing import Any
 
 import psutil
 
+from summitsim.cli import command
+
 POINTS = 5
 SCENARIO = "pyongyang-2024"
-
-
-def summitsim(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from summitsim.cli import main; main()", *args]
 
 
 class TreeMemory:
@@ -103,7 +101,7 @@ def grid_args(runs: int) -> list[str]:
 
 def run_sweep(runs: int, extra: list[str], watch: list[int] | None = None) -> dict[str, Any]:
     out = Path(tempfile.mkdtemp(prefix="bench-sweep-")) / "out"
-    cmd = summitsim("sweep", SCENARIO, "--out", str(out), "-q", *grid_args(runs), *extra)
+    cmd = command("sweep", SCENARIO, "--out", str(out), "-q", *grid_args(runs), *extra)
     t0, cpu0 = time.perf_counter(), child_cpu()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     with TreeMemory([proc.pid, *(watch or [])]) as mem:

@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -18,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from summitsim.cli import command
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+CLI = command()
 
 
 def chromium_path() -> str | None:

@@ -9,7 +9,6 @@ import base64
 import json
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,13 +19,14 @@ import pytest
 from dash import html
 
 import summitsim
+from summitsim.cli import command
 from summitsim.dashboard.app import create_app
 from summitsim.dashboard.layout import bundled_layouts, load_layout, load_layout_file
 from summitsim.dashboard.pages import Page
 from summitsim.engine.registry import bundled
 from summitsim.scenario import ScenarioError
 
-CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+CLI = command()
 ROOT = Path(__file__).resolve().parent.parent
 
 

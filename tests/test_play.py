@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pexpect
 import pytest
 
 from summitsim.classroom.game import GameDef, replay
 from summitsim.classroom.terminal import load_save
+from summitsim.cli import command
 
 PROMPT = r"your move \[0-(\d+)\]"
 WHY = r"Why\? \(optional"
 
 
-def cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from summitsim.cli import main; main()", *args]
-
-
 def spawn(*args: str) -> pexpect.spawn:
-    argv = cmd(*args)
+    argv = command(*args)
     return pexpect.spawn(
         argv[0],
         argv[1:],
@@ -110,7 +106,7 @@ def test_play_from_stdin_two_actors(tmp_path):
     # two actors, two turns: each turn Russia then China; pick option 1 / hold
     lines = "1\nrussia reason\n0\n\n0\n\n0\nchina reason\n"
     r = subprocess.run(
-        cmd(
+        command(
             "play",
             "pyongyang-2024",
             "--as",
@@ -136,7 +132,7 @@ def test_play_from_stdin_two_actors(tmp_path):
 def test_play_ends_cleanly_when_input_ends(tmp_path):
     save = tmp_path / "s.json"
     r = subprocess.run(
-        cmd("play", "pyongyang-2024", "--as", "russia", "--save", str(save)),
+        command("play", "pyongyang-2024", "--as", "russia", "--save", str(save)),
         input="0\n\n",
         capture_output=True,
         text=True,
@@ -157,7 +153,7 @@ def test_play_ends_cleanly_when_input_ends(tmp_path):
     ],
 )
 def test_play_bad_input_is_one_line(args, message):
-    r = subprocess.run(cmd(*args), capture_output=True, text=True, timeout=120, input="")
+    r = subprocess.run(command(*args), capture_output=True, text=True, timeout=120, input="")
     assert r.returncode == 2
     assert message in r.stderr and "Traceback" not in r.stderr
 
@@ -170,7 +166,7 @@ def test_asking_the_advisor_does_not_change_the_game(tmp_path):
         save = tmp_path / f"{name}.json"
         turn = ("a\n" if ask else "") + "0\n\n"
         r = subprocess.run(
-            cmd(
+            command(
                 "play",
                 "pyongyang-2024",
                 "--as",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,13 @@ from typer.testing import CliRunner
 
 import summitsim
 from _vizdata import tiny_result
-from summitsim.cli import app
+from summitsim.cli import app, command
 from summitsim.engine.registry import bundled
 from summitsim.viz.report import Section, build_report, write_report
 from summitsim.viz.resultdoc import ResultFormatError, check_result
 
 runner = CliRunner()
-CLI = [sys.executable, "-c", "from summitsim.cli import main; main()"]
+CLI = command()
 
 
 @pytest.fixture(scope="module")

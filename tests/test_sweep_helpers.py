@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
-from summitsim.cli import app
+from summitsim.cli import app, command
 
 DATA = Path(__file__).parent / "data"
 TOY = str(DATA / "toy-sensitivity.yaml")
@@ -35,14 +34,10 @@ def read(folder: Path, name: str = "runs.parquet"):  # type: ignore[no-untyped-d
     return pq.read_table(folder / name).to_pandas()
 
 
-def summitsim_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from summitsim.cli import main; main()", *args]
-
-
 def popen(*args: str) -> subprocess.Popen[str]:
     """``summitsim ARGS`` in a new process group (so signals reach it and its workers)."""
     return subprocess.Popen(
-        summitsim_cmd(*args),
+        command(*args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import select
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -71,7 +70,9 @@ def synthetic_scenario(n_actors: int, turns: int = 12) -> str:
 
 def cli(*args: str) -> list[str]:
     """The command line that runs ``summitsim ARGS`` with this Python."""
-    return [sys.executable, "-c", "from summitsim.cli import main; main()", *args]
+    from ..cli import command
+
+    return command(*args)
 
 
 def new_game(folder: Path, n_teams: int, turns: int = 12) -> tuple[Path, dict[str, str], str]:

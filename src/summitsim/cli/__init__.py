@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 
 from .app import app
 
@@ -21,4 +22,10 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main"]
+def command(*args: str) -> list[str]:
+    """``summitsim ARGS`` as an argument list for a subprocess, run by this Python (so tests,
+    benchmarks and the load test reach this installation whatever is on PATH)."""
+    return [sys.executable, "-c", "from summitsim.cli import main; main()", *args]
+
+
+__all__ = ["app", "command", "main"]
