@@ -304,16 +304,19 @@ def test_game_survives_a_changed_scenario_file(tmp_path):
     from summitsim.classroom.game import scenario_text
 
     path = tmp_path / "s.yaml"
-    path.write_text(scenario_text(SCEN), encoding="utf-8")
+    text = scenario_text(SCEN).replace("Veto sanctions monitoring at the UN", "Veto the panel")
+    path.write_text(text, encoding="utf-8")
     gdef = new_def(str(path), ["russia"], turns=3)
     create(tmp_path / "g.sqlite", gdef)
     store = GameStore(tmp_path / "g.sqlite")
     store.submit("russia", "veto_sanctions")
     store.close_turn("ai")
     before = store.result(store.state())
-    path.write_text(scenario_text(SCEN).replace("initial: 70", "initial: 20", 1), encoding="utf-8")
+    path.write_text(text.replace("initial: 70", "initial: 20", 1), encoding="utf-8")
     again = GameStore(tmp_path / "g.sqlite")
     assert again.result(again.state())["turns"] == before["turns"]
+    # the debrief names the moves from the game's own copy of the scenario
+    assert "Veto the panel" in after_action(again.gdef, again.state().closed)
 
 
 def test_after_action_choices_beside_ai():

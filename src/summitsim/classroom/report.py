@@ -83,4 +83,4 @@ def after_action(gdef: GameDef, closed: list[ClosedTurn], title: str = "") -> st
     result, rows = choices(gdef, closed)
     title = title or f"After-action report: {result['scenario']['title']}"
     section = ("The teams' choices beside the AI's", choices_html(rows))
-    return build_report(result, extra_sections=[section], title=title)
+    return build_report(result, extra_sections=[section], title=title, scenario=gdef.loaded().spec)
