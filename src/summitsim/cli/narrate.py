@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.table import Table
 from ..engine.compiled import HOLD
 from ..engine.result import RunResult
 from ..policies.base import describe_action, possessive
+from ..viz.labels import turn_start
 
 
 @cache
@@ -21,21 +21,12 @@ def console() -> Console:
 
 def turn_label(start: str, length: str, turn: int) -> str:
     """ "Jun 2024" for monthly turns; "turn 3" when the date cannot be worked out."""
-    try:
-        d = dt.date.fromisoformat(start)
-    except ValueError:
+    d = turn_start(start, length, turn)
+    if d is None:
         return f"turn {turn}"
-    k = turn - 1
-    if length == "month":
-        m = d.month - 1 + k
-        return dt.date(d.year + m // 12, m % 12 + 1, 1).strftime("%b %Y")
-    if length == "quarter":
-        m = d.month - 1 + 3 * k
-        return dt.date(d.year + m // 12, m % 12 + 1, 1).strftime("%b %Y")
-    if length == "year":
-        return str(d.year + k)
-    days = {"day": 1, "week": 7}[length]
-    return (d + dt.timedelta(days=days * k)).isoformat()
+    if length in ("month", "quarter"):
+        return d.strftime("%b %Y")
+    return str(d.year) if length == "year" else d.isoformat()
 
 
 def print_run(result: RunResult, quiet: bool = False) -> None:

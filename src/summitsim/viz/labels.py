@@ -53,18 +53,27 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _DAYS = {"day": 1, "week": 7}
 
 
-def turn_date(result: Mapping[str, Any], turn: int) -> str | None:
-    """The calendar date a turn stands for (turn 1 is the scenario's start date)."""
+def turn_start(start_date: Any, length: Any, turn: int) -> dt.date | None:
+    """The day a turn begins (turn 1 on the start date; monthly, quarterly and yearly turns
+    on the first of their month); None if the start date or turn length is unknown."""
     try:
-        start = dt.date.fromisoformat(str(result.get("start_date")))
+        start = dt.date.fromisoformat(str(start_date))
     except ValueError:
         return None
-    length = result.get("turn_length")
     offset = max(0, turn - 1)
     if length in _DAYS:
-        return (start + dt.timedelta(days=_DAYS[length] * offset)).isoformat()
+        return start + dt.timedelta(days=_DAYS[length] * offset)
     if length in _MONTHS:
         months = start.month - 1 + _MONTHS[length] * offset
-        year = start.year + months // 12
-        return f"{year:04d}-{months % 12 + 1:02d}"
+        return dt.date(start.year + months // 12, months % 12 + 1, 1)
     return None
+
+
+def turn_date(result: Mapping[str, Any], turn: int) -> str | None:
+    """The calendar date a turn stands for: ``2024-06-19`` for daily and weekly turns,
+    ``2024-06`` for longer ones."""
+    length = result.get("turn_length")
+    d = turn_start(result.get("start_date"), length, turn)
+    if d is None:
+        return None
+    return d.isoformat() if length in _DAYS else f"{d.year:04d}-{d.month:02d}"
