@@ -71,6 +71,7 @@ class CAction:
     cooldown: int
     escalation: float
     tags: tuple[str, ...]
+    channel: str | None
     constant_delta: tuple[tuple[int, float], ...] | None  # expected delta, if state-free
     slots: frozenset[int]  # the state slots its effects touch
     free: bool = False  # always allowed: no precondition, use limit or cooldown
@@ -111,10 +112,13 @@ class CActor:
     # f the summed term values: one lookup per slot in every utility sum
     slot_terms: Mapping[int, tuple[float, Callable[[float], float] | None]]
     actions: tuple[int, ...]
-    beta: float
-    foresight: int
+    beta: float  # scale-free rationality (inf: no noise)
+    depth: int | None  # None: equilibrium (logit QRE); k: level-k
+    horizon: int  # 1: this turn; 2: adds next turn's replies
+    discount: float
+    capacity: int  # moves per turn
     policy: str
-    script: Mapping[int, int]  # turn -> action index
+    script: Mapping[int, tuple[int, ...]]  # turn -> action indices
 
 
 @dataclass(frozen=True)
@@ -377,6 +381,7 @@ def _actions(b: _Builder) -> list[CAction]:
                 cooldown=m.cooldown,
                 escalation=m.escalation,
                 tags=tuple(m.tags),
+                channel=m.channel,
                 constant_delta=_constant_delta(effects),
                 slots=frozenset(e.slot for e in effects),
                 free=_always(when) and m.max_uses is None and not m.cooldown,
@@ -406,9 +411,15 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
                 slot_terms={s: _slot_term(ts) for s, ts in by_slot.items()},
                 actions=tuple(x.index for x in actions if x.actor == i),
                 beta=a.profile.beta,
-                foresight=a.profile.foresight,
+                depth=None if a.profile.depth == "equilibrium" else int(a.profile.depth),
+                horizon=a.profile.turns_ahead,
+                discount=a.profile.discount,
+                capacity=a.moves_per_turn,
                 policy=a.policy,
-                script={t: b.action_of[(aid, m)] for t, m in a.script.items()},
+                script={
+                    t: tuple(b.action_of[(aid, m)] for m in ms)
+                    for t, ms in a.script_moves.items()
+                },
             )
         )
     return out

@@ -41,6 +41,9 @@ class Meta(_Strict):
         4.0, gt=0, description="weight of the prior when observers update red-line credibility"
     )
     dashboard: str | None = Field(None, description="id of a dashboards/*.yaml layout")
+    tags: list[Ident] = Field(
+        default_factory=list, description="labels for `summitsim scenarios`, e.g. games, history"
+    )
 
 
 class Parameter(_Strict):
@@ -135,10 +138,30 @@ class Interest(_Strict):
 
 
 class Profile(_Strict):
+    """How an AI actor decides (docs/scenarios.md, "How AI actors decide")."""
+
     rationality: Finite | Literal["inf"] = Field(
-        8.0, description="quantal-response sharpness; 'inf' always picks the best move"
+        8.0,
+        description=(
+            "quantal-response sharpness on a scale-free unit (the gap between the actor's best "
+            "and worst option this turn is 1); 'inf' plays the equilibrium with no noise"
+        ),
     )
-    foresight: int = Field(1, ge=1, le=2, description="2 also anticipates others' best replies")
+    depth: Literal["equilibrium"] | Annotated[int, Field(ge=0, le=4)] = Field(
+        "equilibrium",
+        description=(
+            "how the actor models the others' simultaneous choices this turn: 'equilibrium' "
+            "(logit quantal-response equilibrium) or a level k (0: the others hold; k: the "
+            "others play level k-1)"
+        ),
+    )
+    horizon: int | None = Field(
+        None, ge=1, le=2, description="turns looked ahead: 1 this turn; 2 adds next turn's replies"
+    )
+    discount: Finite = Field(0.9, gt=0, le=1, description="weight of the next turn (horizon 2)")
+    foresight: int | None = Field(
+        None, ge=1, le=2, description="deprecated: read as horizon (foresight 2 = horizon 2)"
+    )
 
     @field_validator("rationality")
     @classmethod
@@ -147,9 +170,20 @@ class Profile(_Strict):
             raise ValueError("rationality must be above 0")
         return v
 
+    @model_validator(mode="after")
+    def _one_horizon(self) -> Profile:
+        if self.foresight is not None and self.horizon is not None:
+            raise ValueError("give horizon, not both horizon and the older foresight")
+        return self
+
     @property
     def beta(self) -> float:
         return math.inf if self.rationality == "inf" else float(self.rationality)
+
+    @property
+    def turns_ahead(self) -> int:
+        """The horizon, with the older ``foresight`` read as the same number."""
+        return self.horizon or self.foresight or 1
 
 
 class Briefing(_Strict):
@@ -162,10 +196,17 @@ class Actor(_Strict):
     description: str
     interests: list[Interest] = Field(min_length=1)
     profile: Profile = Profile()
-    policy: Literal["ai", "random", "scripted"] = "ai"
-    script: dict[int, Ident] = Field(
-        default_factory=dict, description="turn -> move, for scripted actors"
+    moves_per_turn: int = Field(
+        1, ge=1, le=4, description="how many moves it may take in one turn (one per channel)"
     )
+    policy: Literal["ai", "random", "scripted"] = "ai"
+    script: dict[int, Ident | list[Ident]] = Field(
+        default_factory=dict, description="turn -> move (or moves), for scripted actors"
+    )
+
+    @property
+    def script_moves(self) -> dict[int, list[str]]:
+        return {t: [m] if isinstance(m, str) else list(m) for t, m in self.script.items()}
     briefing: Briefing
 
 
@@ -218,6 +259,10 @@ class Move(_Strict):
     max_uses: int | None = Field(None, ge=1)
     cooldown: int = Field(0, ge=0, description="turns to wait before taking it again")
     escalation: Finite = Field(0, description="ladder score, e.g. -2/0/4/12/28/60")
+    channel: Ident | None = Field(
+        None,
+        description="e.g. diplomatic, military, economic: at most one move per channel a turn",
+    )
     tags: list[str] = Field(default_factory=list)
 
     @property

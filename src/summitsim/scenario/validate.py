@@ -153,9 +153,16 @@ class _Semantic:
                         self.const_expr((*loc, key), getattr(it, key))
             if actor.policy == "scripted" and not actor.script:
                 self.err(("actors", aid, "script"), "a scripted actor needs a script")
-            for turn, mid in actor.script.items():
-                if mid not in self.names.moves.get(aid, ()):
-                    self.err(("actors", aid, "script", turn), f"{aid!r} has no move {mid!r}")
+            for turn, mids in actor.script_moves.items():
+                for mid in mids:
+                    if mid not in self.names.moves.get(aid, ()):
+                        self.err(("actors", aid, "script", turn), f"{aid!r} has no move {mid!r}")
+                if len(mids) > actor.moves_per_turn:
+                    self.err(
+                        ("actors", aid, "script", turn),
+                        f"{len(mids)} moves in one turn, but moves_per_turn is "
+                        f"{actor.moves_per_turn}",
+                    )
 
     def effects(self, loc: Loc, effects: list[Effect]) -> None:
         for k, eff in enumerate(effects):
