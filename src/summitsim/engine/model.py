@@ -453,7 +453,7 @@ def _policy_for(actor: CActor, given: Any) -> Any:
     if given is not None:
         return given
     if actor.policy == "scripted":
-        return ScriptedPolicy(dict(actor.script))
+        return ScriptedPolicy({t: ks[0] if ks else -1 for t, ks in actor.script.items()})
     if actor.policy == "random":
         return RandomPolicy()
     return AIPolicy()

@@ -67,7 +67,7 @@ def evaluate(
     """Expected utility (with red-line risk) and plain utility of each of ``alts`` (hold
     first, then the allowed moves in order), the red-line responses anticipated, the moves
     expected to be refused, and each alternative's predicted change."""
-    if actor.foresight >= 2:
+    if actor.horizon >= 2:
         return _evaluate_foresight(model, actor, alts)
     return _evaluate_myopic(model, actor, alts)
 
