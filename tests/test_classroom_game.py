@@ -362,9 +362,17 @@ def test_cli_new_export_import(tmp_path):
     r = cli("classroom", "import", str(out), "--db", str(tmp_path / "again.sqlite"))
     assert r.exit_code == 0, r.output
     assert GameStore(tmp_path / "again.sqlite").export() == json.loads(out.read_text())
+    # recode: the team's new code works, its old one no longer does, other codes are untouched
+    russia_code, china_code, instructor_code = codes
+    assert GameStore(db).check_code(china_code).actor == "china"
     r = cli("classroom", "recode", str(db), "china")
-    assert r.exit_code == 0 and GameStore(db).check_code(r.stdout.split()[-1]).actor == "china"
-    assert GameStore(db).check_code(codes[1]) is None or codes[1] != r.stdout.split()[-1]
+    assert r.exit_code == 0, r.output
+    new_code = r.stdout.split()[-1]
+    store = GameStore(db)
+    assert new_code != china_code and store.check_code(new_code).actor == "china"
+    assert store.check_code(china_code) is None
+    assert store.check_code(russia_code).actor == "russia"
+    assert store.check_code(instructor_code).role == "instructor"
     r = cli("classroom", "serve", str(tmp_path / "missing.sqlite"))
     assert r.exit_code != 0 and "no game" in r.output
 
