@@ -1,0 +1,67 @@
+"""What a team's page shows of red lines, over real HTTP on 127.0.0.1: another actor's private
+red line leaves no trace on it, even once the result holds an entry for it.
+
+tests/data/private-warning.yaml approaches two red lines on turn 1 without crossing them:
+Beta's private ``hidden_grudge`` and Alpha's declared ``open_warning``. An approached, never
+crossed private red line stays unrevealed, so only the server's filtering (the hidden red
+lines it passes to ``redact`` for a team's view) keeps it off Alpha's page.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from summitsim.classroom.client import Client
+from summitsim.classroom.game import new_def
+from summitsim.classroom.server import make_server
+from summitsim.classroom.store import GameStore, create
+from tests.conftest import ROOT
+
+SCENARIO = ROOT / "tests" / "data" / "private-warning.yaml"
+
+
+@pytest.fixture
+def game(tmp_path):
+    gdef = new_def(str(SCENARIO), ["a", "b"], seed=2, turns=3)
+    db = tmp_path / "g.sqlite"
+    codes, instructor = create(db, gdef, deadline_minutes=10)
+    store = GameStore(db)
+    srv = make_server(store, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+
+    def login(code: str) -> Client:
+        c = Client(base)
+        assert c.login(code).status_code == 302
+        return c
+
+    yield store, {**{k: login(v) for k, v in codes.items()}, "instructor": login(instructor)}
+    srv.shutdown()
+    srv.server_close()
+
+
+def text(resp) -> str:
+    assert resp.status_code == 200, resp.text[:300]
+    return json.dumps(resp.json())
+
+
+def test_private_red_line_approached_is_shown_to_its_owner_only(game):
+    store, clients = game
+    assert clients["instructor"].control("close", missing="hold") == (200, "Turn 1 closed.")
+    # the result itself holds both entries: the filtering is the page's to do
+    result = store.result(store.state())
+    approached = {r["red_line"]: r["status"] for r in result["turns"][1]["red_lines"]}
+    assert approached == {"hidden_grudge": "approached", "open_warning": "approached"}
+    alpha = text(clients["a"].team_view())
+    assert "Red line of Alpha approached: open_warning" in alpha  # its own, declared
+    assert "hidden_grudge" not in alpha  # Beta's private one: no trace, in history or charts
+    assert "v running far too high" not in alpha
+    beta = text(clients["b"].team_view())
+    assert "Red line of Beta approached: hidden_grudge" in beta  # the owner sees its own
+    assert "Red line of Alpha approached: open_warning" in beta  # a declared one: everyone
+    assert "Red line of Beta approached: hidden_grudge" in text(
+        clients["instructor"].instructor_view()
+    )
