@@ -57,12 +57,12 @@ def test_allowed_next_matches_the_model(seed):
 
             self.ai = AIPolicy()
 
-        def decide(self, model, actor):
-            seen.append((model.ctx.turn, actor.index, list(model.allowed[actor.index])))
-            return self.ai.decide(model, actor)
+        def decide(self, obs):
+            seen.append((obs.turn, obs.actor.index, list(obs.moves)))
+            return self.ai.decide(obs)
 
-        def consent(self, model, actor, action):
-            return self.ai.consent(model, actor, action)
+        def consent(self, obs, action):
+            return self.ai.consent(obs, action)
 
     m = SummitModel(SCEN, seed=seed, collect=False, policies={"russia": Spy(), "china": Spy()})
     predicted = []

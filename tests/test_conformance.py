@@ -102,15 +102,14 @@ def test_properties_hold_at_any_parameter_point(scenario_id):
 def test_the_checker_catches_a_lean_run_that_plays_differently(monkeypatch):
     """The rationale-free path sweeps use must play the same moves; a policy that lets the
     flag change its choice is reported."""
-    from summitsim.engine.compiled import HOLD
     from summitsim.policies import ai
     from summitsim.policies.base import Decision
 
     full = ai.AIPolicy.decide
 
-    def lazy_when_lean(self, model, actor):  # type: ignore[no-untyped-def]
-        d = full(self, model, actor)
-        return d if model.rationales else Decision(action=HOLD, by="ai")
+    def lazy_when_lean(self, obs):  # type: ignore[no-untyped-def]
+        d = full(self, obs)
+        return d if self.rationales else Decision(option=(), by="ai")
 
     monkeypatch.setattr(ai.AIPolicy, "decide", lazy_when_lean)
     problems = check_scenario("pyongyang-2024", seeds=(0,), turns=6)

@@ -14,7 +14,6 @@ import mesa
 import pytest
 
 import summitsim
-from summitsim.engine.compiled import HOLD
 from summitsim.engine.model import SummitModel
 from summitsim.policies import HumanPolicy, RandomPolicy, ScriptedPolicy
 from summitsim.scenario import load_text
@@ -38,7 +37,7 @@ def test_credible_red_line_deters_and_the_rationale_says_why():
     r = summitsim.run(tiny(), seed=1, params={"cred": 1.0})
     assert [m for _, m in moves_of(r)] == ["hold", "hold", "hold"]
     rat = r.rec.actions[0].rationale
-    assert rat.alternatives == [HOLD, 0]
+    assert rat.alternatives == [(), (0,)]
     assert rat.eu == pytest.approx([0.0, 0.10 - 0.30])
     assert rat.eu_plain == pytest.approx([0.0, 0.10])
     (ant,) = rat.anticipated
@@ -125,12 +124,14 @@ def test_private_red_line_is_not_anticipated_until_revealed():
 def test_quantal_response_probabilities_worked_by_hand():
     text = MINIMAL.replace(
         "profile: {rationality: inf, foresight: 1}\n    interests:\n      - {kind: raise",
-        "profile: {rationality: 10, foresight: 1}\n    interests:\n      - {kind: raise",
+        "profile: {rationality: 1, foresight: 1}\n    interests:\n      - {kind: raise",
         1,
     )
     r = summitsim.run(tiny(text), seed=0, params={"cred": 0.0})
     probs = r.rec.actions[0].rationale.probs
-    p_push = math.exp(10 * 0.1) / (1 + math.exp(10 * 0.1))
+    # Scale-free: the gap between the best and the worst option (0.1 here) counts as one unit,
+    # so at rationality 1 the better option is e^1 times as likely as the worse.
+    p_push = math.exp(1) / (1 + math.exp(1))
     assert probs == pytest.approx([1 - p_push, p_push])
     n = 2000
     pushes = sum(

@@ -8,6 +8,7 @@ replaying those inputs, which also gives undo and the after-action report for fr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import random
@@ -16,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.compiled import HOLD, CActor, Compiled
-from ..engine.model import Ctx, SummitModel
+from ..engine.compiled import HOLD, Compiled
+from ..engine.model import SummitModel
+from ..engine.observation import Observation, Option
 from ..engine.registry import get_compiled, load_scenario
 from ..errors import UserError
 from ..policies.ai import AIPolicy, would_consent
-from ..policies.base import Decision, Rationale, sentence
+from ..policies.base import Decision, PolicyInfo, Rationale, sentence
+from ..text import has_unsafe
 
 if TYPE_CHECKING:
     from ..scenario import LoadedScenario
@@ -69,6 +72,13 @@ class ClosedTurn:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def option_of(c: Compiled, actor: str, move: str) -> Option:
+    """The option a stored move names: ``hold``, a move id, or move ids joined by ``+``."""
+    if move == "hold":
+        return ()
+    return tuple(sorted(action_index(c, actor, m) for m in move.split("+")))
+
+
 def action_index(c: Compiled, actor: str, move: str) -> int:
     """The action index of ``move`` for ``actor`` (``hold`` is HOLD); GameError if none."""
     if move == "hold":
@@ -91,9 +101,11 @@ def clean_text(text: Any, limit: int = MAX_TEXT) -> str:
     text = text.replace("\r\n", "\n").strip()
     if len(text) > limit:
         raise GameError(f"the justification is too long ({len(text)} characters; at most {limit})")
-    bad = [ch for ch in text if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0]
-    if bad:
-        raise GameError("the justification contains control characters")
+    if has_unsafe(text):
+        raise GameError(
+            "the justification contains characters that are not allowed "
+            "(control, bidirectional-override or invalid characters)"
+        )
     return text
 
 
@@ -107,6 +119,7 @@ class ReplayPolicy:
     stream is untouched."""
 
     by = "human"
+    info = PolicyInfo(stochastic=False, uses_private_information=False, description="a team")
 
     def __init__(
         self,
@@ -119,62 +132,46 @@ class ReplayPolicy:
         self.advice_seed = advice_seed
         self._ai = AIPolicy()
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        turn = model.ctx.turn
+    def decide(self, obs: Observation) -> Decision:
+        turn, actor = obs.turn, obs.actor
         if self.advice is not None:
-            self.advice[turn] = advise(model, actor, self.advice_seed)
+            self.advice[turn] = advise(obs, self.advice_seed)
         m = self.moves.get(turn)
         if m is None or m.by == "hold":
             note = f"{actor.name} held: the team did not submit a move this turn."
-            return _held("hold" if m is not None else "human", actor, note)
+            return _held("hold" if m is not None else "human", obs, note)
         if m.by == "ai":
-            d = self._ai.decide(model, actor)
+            d = self._ai.decide(obs)
             if d.rationale is not None:
-                why = sentence(model.compiled, d.rationale)
+                why = sentence(obs.compiled, d.rationale)
                 d.rationale.note = f"(The team did not submit; the AI played.) {why}"
             return d
-        k = action_index(model.compiled, actor.id, m.move)
-        if k != HOLD and k not in model.allowed[actor.index]:
+        option = option_of(obs.compiled, actor.id, m.move)
+        if option not in obs.options:
             note = f"{actor.name} held: {m.move} was no longer possible."
-            return _held("human", actor, note, m.justification)
-        return Decision(action=k, by="human", justification=m.justification)
+            return _held("human", obs, note, m.justification)
+        return Decision(option=option, by="human", justification=m.justification)
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
-        return would_consent(model, actor, action)
-
-
-def _held(by: str, actor: CActor, note: str, justification: str = "") -> Decision:
-    r = Rationale(actor.index, [HOLD], [0.0], [0.0], [1.0], HOLD, note=note)
-    return Decision(action=HOLD, by=by, rationale=r, justification=justification)
+    def consent(self, obs: Observation, action: int) -> bool:
+        return would_consent(obs.view, obs.actor, action)
 
 
-def advise(model: SummitModel, actor: CActor, seed: int = 0) -> Decision:
-    """What the AI would choose for ``actor`` now (call during a turn, when ``model.allowed``
-    is current). It draws from a generator of its own, so the run is not perturbed."""
-    saved = model.random
-    model.random = random.Random(f"advice:{seed}:{model.ctx.turn}:{actor.id}")
-    try:
-        return AIPolicy().decide(model, actor)
-    finally:
-        model.random = saved
+def _held(by: str, obs: Observation, note: str, justification: str = "") -> Decision:
+    r = Rationale(obs.actor.index, [()], [0.0], [0.0], [1.0], (), note=note)
+    return Decision(option=(), by=by, rationale=r, justification=justification)
+
+
+def advise(obs: Observation, seed: int = 0) -> Decision:
+    """What the AI would choose in ``obs``'s place. It draws from a generator of its own, so
+    the run is not perturbed."""
+    own = random.Random(f"advice:{seed}:{obs.turn}:{obs.actor.id}")
+    return AIPolicy().decide(dataclasses.replace(obs, rng=own))
 
 
 def allowed_next(model: SummitModel, actor: int) -> list[int]:
-    """The actions ``actor`` may take on the next turn (mirrors the model's own check at the
-    start of a turn, using only its public fields; the state is not touched)."""
-    c = model.compiled
-    turn = model.ctx.turn + 1
-    ctx = Ctx(list(model.ctx.x), [0] * len(c.actions), list(model.ctx.used), turn)
-    out = []
-    for k in c.actors[actor].actions:
-        a = c.actions[k]
-        if a.max_uses is not None and ctx.used[k] >= a.max_uses:
-            continue
-        if a.cooldown and turn - model.last_used[k] <= a.cooldown:
-            continue
-        if a.when(ctx):
-            out.append(k)
-    return out
+    """The moves ``actor`` may take on the next turn (from its observation; the state is not
+    touched)."""
+    return list(model.observe(actor).moves)
 
 
 # --------------------------------------------------------------------------------------
@@ -330,19 +327,18 @@ def briefing(model: SummitModel, actor_id: str) -> dict[str, Any]:
             }
         )
     own_lines, known_lines = [], []
-    for rl in c.red_lines:
-        r = spec.red_lines[rl.id]
+    for k in model.observe(mine).red_lines:
         entry = {
-            "id": rl.id,
-            "owner": c.actors[rl.owner].name,
-            "description": r.description,
-            "response": r.response.description,
-            "public": r.public,
+            "id": k.id,
+            "owner": c.actors[k.owner].name,
+            "description": k.description,
+            "response": k.response,
+            "public": spec.red_lines[k.id].public,
         }
-        if rl.owner == mine:
-            own_lines.append({**entry, "credibility": round(rl.credibility, 3)})
-        elif model.knows(mine, rl.index):
-            known_lines.append({**entry, "belief": round(model.belief(mine, rl.index), 3)})
+        if k.own:
+            own_lines.append({**entry, "credibility": round(k.belief, 3)})
+        else:
+            known_lines.append({**entry, "belief": round(k.belief, 3)})
     return {
         "actor": actor_id,
         "name": me.name,
@@ -358,19 +354,11 @@ def briefing(model: SummitModel, actor_id: str) -> dict[str, Any]:
 
 def options(model: SummitModel, actor_id: str) -> list[dict[str, Any]]:
     """The moves ``actor_id`` may take on the next turn (hold first), with descriptions."""
-    c = model.compiled
-    out = [{"move": "hold", "name": "Hold", "description": "Make no move this turn."}]
-    for k in allowed_next(model, c.actor_index[actor_id]):
-        a = c.actions[k]
-        d: dict[str, Any] = {
-            "move": a.move,
-            "name": a.name,
-            "description": a.description.strip(),
-            "escalation": a.escalation,
-        }
-        if a.consent is not None:
-            d["needs"] = c.actors[a.consent].name
-        out.append(d)
+    obs = model.observe(model.compiled.actor_index[actor_id])
+    out: list[dict[str, Any]] = [
+        {"move": "hold", "name": "Hold", "description": "Make no move this turn."}
+    ]
+    out.extend(obs.move_info(k) for k in obs.moves)
     return out
 
 
@@ -409,8 +397,8 @@ def public_state(model: SummitModel) -> list[dict[str, Any]]:
 
 def hidden_red_lines(model: SummitModel, viewer: str) -> set[str]:
     """The red lines ``viewer`` does not know of: others' private ones not yet revealed."""
-    me = model.compiled.actor_index[viewer]
-    return {rl.id for rl in model.compiled.red_lines if not model.knows(me, rl.index)}
+    known = {k.id for k in model.observe(model.compiled.actor_index[viewer]).red_lines}
+    return {rl.id for rl in model.compiled.red_lines} - known
 
 
 def redact(

@@ -18,8 +18,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from ..engine.compiled import HOLD, CActor
+from ..engine.compiled import CActor
 from ..engine.model import SummitModel
+from ..engine.observation import Observation, Option
 from ..policies.base import Decision, sentence
 from .game import (
     MAX_TEXT,
@@ -78,14 +79,14 @@ class TerminalPolicy(ReplayPolicy):
 
     moves: dict[int, Move]  # filled in as the player decides
 
-    def __init__(self, moves: dict[int, Move], ask: Callable[[SummitModel, CActor], Move]):
+    def __init__(self, moves: dict[int, Move], ask: Callable[[Observation], Move]):
         super().__init__(moves)
         self.ask = ask
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        if model.ctx.turn not in self.moves:
-            self.moves[model.ctx.turn] = self.ask(model, actor)
-        return super().decide(model, actor)
+    def decide(self, obs: Observation) -> Decision:
+        if obs.turn not in self.moves:
+            self.moves[obs.turn] = self.ask(obs)
+        return super().decide(obs)
 
 
 class TerminalGame:
@@ -107,6 +108,7 @@ class TerminalGame:
             for a, m in ct.moves.items():
                 self.policies[a].moves[ct.turn] = m
         self.shown_briefing: set[str] = set()
+        self.model: SummitModel | None = None  # set while playing
 
     # ----- input -----------------------------------------------------------------------
     def prompt(self, text: str) -> str:
@@ -115,13 +117,15 @@ class TerminalGame:
         except EOFError:
             raise Quit() from None
 
-    def ask(self, model: SummitModel, actor: CActor) -> Move:
+    def ask(self, obs: Observation) -> Move:
+        model, actor = self.model, obs.actor
+        assert model is not None, "ask() is called only while playing"
         c = model.compiled
         if actor.id not in self.shown_briefing:
             self.show_briefing(model, actor.id)
             self.shown_briefing.add(actor.id)
         self.show_state(model)
-        options = [HOLD, *model.allowed[actor.index]]
+        options = list(obs.options)
         self.show_options(model, actor, options)
         while True:
             raw = self.prompt(
@@ -131,7 +135,7 @@ class TerminalGame:
             if raw == "q":
                 raise Quit()
             if raw == "a":
-                self.show_advice(model, actor)
+                self.show_advice(obs)
                 continue
             if raw == "b":
                 self.show_briefing(model, actor.id)
@@ -150,7 +154,7 @@ class TerminalGame:
                 break
             except GameError as exc:
                 self.out.print(f"[red]{escape(str(exc))}[/red]")
-        move = "hold" if k == HOLD else c.actions[k].move
+        move = "+".join(c.actions[a].move for a in k) or "hold"
         return Move(actor.id, move, text, "human")
 
     # ----- output ----------------------------------------------------------------------
@@ -193,15 +197,19 @@ class TerminalGame:
             table.add_row(escape(row["name"]), f"{row['value']:.2f}", escape(meaning))
         self.out.print(table)
 
-    def show_options(self, model: SummitModel, actor: CActor, options: list[int]) -> None:
+    def show_options(self, model: SummitModel, actor: CActor, options: list[Option]) -> None:
         c = model.compiled
         turn = model.ctx.turn
         self.out.print(f"\n[bold cyan]Turn {turn} of {model.max_turns}: your moves[/bold cyan]")
-        for n, k in enumerate(options):
-            if k == HOLD:
+        for n, option in enumerate(options):
+            if not option:
                 self.out.print(f"  [bold]{n}[/bold]  Hold — make no move this turn.")
                 continue
-            a = c.actions[k]
+            if len(option) > 1:
+                names = " + ".join(escape(c.actions[k].name) for k in option)
+                self.out.print(f"  [bold]{n}[/bold]  {names} [dim](together)[/dim]")
+                continue
+            a = c.actions[option[0]]
             needs = (
                 f" (needs the consent of {c.actors[a.consent].name})"
                 if a.consent is not None
@@ -212,10 +220,10 @@ class TerminalGame:
                 f"{a.escalation:g}){escape(needs)}[/dim]\n      {escape(a.description.strip())}"
             )
 
-    def show_advice(self, model: SummitModel, actor: CActor) -> None:
-        d = advise(model, actor, self.gdef.seed)
-        c = model.compiled
-        move = "hold" if d.action == HOLD else c.actions[d.action].name
+    def show_advice(self, obs: Observation) -> None:
+        d = advise(obs, self.gdef.seed)
+        c = obs.compiled
+        move = " and ".join(c.actions[k].name for k in d.option) or "hold"
         why = sentence(c, d.rationale) if d.rationale is not None else ""
         self.out.print(
             Panel(
@@ -237,7 +245,7 @@ class TerminalGame:
             name = c.actors[rec.actor].name
             mine = c.actors[rec.actor].id in self.gdef.humans
             who = f"{name} (you)" if mine else name
-            if rec.action == HOLD:
+            if rec.action < 0:
                 self.out.print(f"  [dim]{escape(who):<22} held[/dim]")
             else:
                 move = c.actions[rec.action].name
@@ -274,6 +282,7 @@ class TerminalGame:
             policies=self.policies,
             collect=False,
         )
+        self.model = model
         for _ in self.closed:
             model.step()
         if self.closed:

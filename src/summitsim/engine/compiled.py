@@ -417,8 +417,7 @@ def _actors(b: _Builder, actions: list[CAction], lo: list[float], hi: list[float
                 capacity=a.moves_per_turn,
                 policy=a.policy,
                 script={
-                    t: tuple(b.action_of[(aid, m)] for m in ms)
-                    for t, ms in a.script_moves.items()
+                    t: tuple(b.action_of[(aid, m)] for m in ms) for t, ms in a.script_moves.items()
                 },
             )
         )

@@ -10,21 +10,22 @@ seed, then ``step()`` until ``running`` is false.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+import random
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import mesa
 
-from ..policies import AIPolicy, RandomPolicy, ScriptedPolicy
-from ..policies.ai import relevant_slots, watched_red_lines, would_consent
-from . import predict as pr
-from .compiled import HOLD, CActor, CEffect, CInject, Compiled, CRedLine
+from .compiled import CActor, CEffect, CInject, Compiled, CRedLine
+from .observation import Observation, Option, TurnView, make_observation, option_label
 from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
 from .result import RunResult
 
-Reply = tuple[int, float, frozenset[int], pr.Delta, float]
-Replier = tuple[CActor, frozenset[int], pr.Delta, list[Reply]]
+# Where the default policies come from (actors' declared ``policy:``), as "module:function".
+# The engine defines the observation and the policy protocol; it imports no policy itself.
+DEFAULT_POLICIES = "summitsim.policies:default_policies"
 
 
 class Ctx:
@@ -39,29 +40,8 @@ class Ctx:
         self.turn = turn
 
 
-class _OneHot:
-    __slots__ = ("k",)
-
-    def __init__(self, k: int):
-        self.k = k
-
-    def __getitem__(self, i: int) -> int:
-        return 1 if i == self.k else 0
-
-
-class _PlusOne:
-    __slots__ = ("base", "k")
-
-    def __init__(self, base: list[int], k: int):
-        self.base = base
-        self.k = k
-
-    def __getitem__(self, i: int) -> int:
-        return self.base[i] + (1 if i == self.k else 0)
-
-
 class ActorAgent(mesa.Agent):
-    """An actor; its policy decides for it."""
+    """An actor; its policy decides for it from its observation."""
 
     def __init__(self, model: SummitModel, actor: CActor, policy: Any):
         super().__init__(model)
@@ -72,21 +52,22 @@ class ActorAgent(mesa.Agent):
     def actor(self) -> CActor:
         return self.model.compiled.actors[self.index]
 
-    def decide(self) -> Any:
-        return self.policy.decide(self.model, self.actor)
+    def decide(self, obs: Observation) -> Any:
+        return self.policy.decide(obs)
 
 
 class SummitModel(mesa.Model):
     """One seeded run of a scenario.
 
     ``scenario`` is a bundled id, a path, a loaded scenario or a compiled one; other keyword
-    arguments are scenario parameters. ``policies`` maps actor ids to policy objects (the
-    default comes from each actor's declared policy). ``collect`` attaches a Mesa
-    ``DataCollector`` of the outcomes (what ``mesa.batch_run`` reads). ``events`` are
-    instructor interventions: ``{"turn": t, "inject": id}`` fires a declared inject at turn
-    ``t``; ``{"turn": t, "variable": name, "delta": x}`` changes a variable (both in the
-    injects step of that turn). ``rationales=False`` keeps no AI rationales (the same moves,
-    drawn from the same random numbers; a sweep, which keeps outcomes only, runs faster).
+    arguments are scenario parameters. ``policies`` maps actor ids to policy objects (see
+    :class:`summitsim.policies.Policy`); the others get their declared policy from
+    ``DEFAULT_POLICIES``. ``collect`` attaches a Mesa ``DataCollector`` of the outcomes
+    (what ``mesa.batch_run`` reads). ``events`` are instructor interventions: ``{"turn": t,
+    "inject": id}`` fires a declared inject at turn ``t``; ``{"turn": t, "variable": name,
+    "delta": x}`` changes a variable (both in the injects step of that turn).
+    ``rationales=False`` asks the default AI to keep no rationales (the same moves, drawn
+    from the same random numbers; a sweep, which keeps outcomes only, runs faster).
     """
 
     def __init__(
@@ -117,19 +98,10 @@ class SummitModel(mesa.Model):
         k = c.belief_strength
         self.alpha = [[rl.credibility * k for rl in c.red_lines] for _ in c.actors]
         self.beta_ = [[(1.0 - rl.credibility) * k for rl in c.red_lines] for _ in c.actors]
-        self.allowed: list[list[int]] = [[] for _ in c.actors]
-        self._delta: dict[int, pr.Delta] = {}
-        self._cost: dict[int, float] = {}
-        self._baseline: dict[int, bool] = {}
-        self._replies: dict[int, list[Reply]] = {}
-        self._best_reply: dict[int, tuple[frozenset[int], pr.Delta]] = {}
-        self._agrees: dict[int, bool] = {}
-        self._responses: dict[int, pr.Delta] = {}
-        self._repliers: dict[int, list[Replier]] = {}
-        self._watched: dict[int, tuple[list[CRedLine], frozenset[int]]] = {}  # until a crossing
-        self.agents_by_index = [
-            ActorAgent(self, a, _policy_for(a, (policies or {}).get(a.id))) for a in c.actors
-        ]
+        self.history: list[list[tuple[int, tuple[str, ...]]]] = [[] for _ in c.actors]
+        self.view: TurnView | None = None  # this turn's view, while it is decided
+        chosen = _policies(c, policies or {}, rationales)
+        self.agents_by_index = [ActorAgent(self, a, chosen[a.index]) for a in c.actors]
         self.events = _check_events(c, events or [])
         self.recorder = Recorder(c, seed)
         self.recorder.record_turn(self.ctx)
@@ -137,150 +109,76 @@ class SummitModel(mesa.Model):
         self.datacollector = _collector(c) if collect else None
         self.running = self.max_turns > 0
 
-    # Derived from the state, cleared at every turn ("_watched" only when a red line is
-    # crossed) and never pickled (some hold compiled closures).
-    _TURN_CACHES = (
-        "_delta", "_cost", "_baseline", "_replies", "_best_reply", "_agrees", "_responses",
-        "_repliers",
-    )  # fmt: skip
-    _CACHES = (*_TURN_CACHES, "_watched")
-
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for name in self._CACHES:
-            state[name] = {}
+        state["view"] = None  # derived, and holds compiled closures
         return state
 
-    # ----- views used by policies -------------------------------------------------------
-    def delta(self, action: int) -> pr.Delta:
-        d = self._delta.get(action)
-        if d is None:
-            d = self._delta[action] = pr.expected_delta(self.compiled.actions[action], self.ctx)
-        return d
-
-    def cost(self, action: int) -> float:
-        v = self._cost.get(action)
-        if v is None:
-            a = self.compiled.actions[action]
-            v = a.constant_cost
-            if v is None:
-                v = float(a.cost(self.ctx))
-            self._cost[action] = v
-        return v
-
-    def reply_values(self, actor: CActor) -> list[Reply]:
-        """(action, gain net of cost at this turn's state, slots, delta, cost) per allowed
-        action of ``actor``: what foresight needs to find its best reply."""
-        vals = self._replies.get(actor.index)
-        if vals is None:
-            c, x = self.compiled, self.ctx.x
-            vals = []
-            for k in self.allowed[actor.index]:
-                d, cost = self.delta(k), self.cost(k)
-                vals.append((k, pr.gain(c, actor, x, d) - cost, c.actions[k].slots, d, cost))
-            self._replies[actor.index] = vals
-        return vals
-
-    def base_best_reply(self, actor: CActor) -> tuple[frozenset[int], pr.Delta]:
-        """The slots any of ``actor``'s moves touch, and its myopic best reply (as a delta; empty
-        for hold) at this turn's state. Valid for any prediction that leaves those slots alone."""
-        hit = self._best_reply.get(actor.index)
-        if hit is None:
-            best: pr.Delta = ()
-            best_value = 0.0
-            touched: frozenset[int] = frozenset()
-            for _, v, slots, delta, _ in self.reply_values(actor):
-                touched |= slots
-                if v > best_value:
-                    best, best_value = delta, v
-            hit = self._best_reply[actor.index] = (touched, best)
-        return hit
-
-    def watched(self, observer: int) -> list[CRedLine]:
-        """Red lines ``observer`` knows of, owned by others, that could still be crossed
-        (kept until a red line is crossed: only a crossing reveals or uses one up)."""
-        return self._watching(observer)[0]
-
-    def _watching(self, observer: int) -> tuple[list[CRedLine], frozenset[int]]:
-        hit = self._watched.get(observer)
-        if hit is None:
-            actor = self.compiled.actors[observer]
-            watched = watched_red_lines(self, actor)
-            hit = self._watched[observer] = (watched, relevant_slots(actor, watched))
-        return hit
-
-    def repliers(self, actor: CActor) -> list[Replier]:
-        """Other actors with an allowed move that touches what ``actor`` cares about (its
-        interests, the red lines it watches), each as (actor, slots its moves touch, its
-        myopic best reply, its reply values). The replies of the rest cannot change
-        ``actor``'s expected utility. Cached for the turn."""
-        hit = self._repliers.get(actor.index)
-        if hit is None:
-            relevant = self._watching(actor.index)[1]
-            hit = []
-            for other in self.compiled.actors:
-                if other.index == actor.index:
-                    continue
-                touched, best = self.base_best_reply(other)
-                if not touched.isdisjoint(relevant):
-                    hit.append((other, touched, best, self.reply_values(other)))
-            self._repliers[actor.index] = hit
-        return hit
-
-    def partner_agrees(self, action: int) -> bool:
-        """Would the partner (judging as an AI would) consent? True for moves needing none."""
-        ok = self._agrees.get(action)
-        if ok is None:
-            partner = self.compiled.actions[action].consent
-            ok = partner is None or would_consent(self, self.compiled.actors[partner], action)
-            self._agrees[action] = ok
-        return ok
-
-    def knows(self, observer: int, red_line: int) -> bool:
-        return self.revealed[red_line] or self.compiled.red_lines[red_line].owner == observer
-
+    # ----- what actors may know ---------------------------------------------------------
     def belief(self, observer: int, red_line: int) -> float:
         a, b = self.alpha[observer][red_line], self.beta_[observer][red_line]
         return a / (a + b) if a + b > 0 else 0.0
 
-    def would_trigger(self, rl: CRedLine, action: int, changes: pr.Changes) -> bool:
-        """Would taking ``action`` (with state ``changes``) cross ``rl`` when holding would not?
-        (Callers skip red lines whose trigger reads nothing the move changes.)"""
-        if rl.once and self.fired_rl[rl.index]:
-            return False
-        base = self._baseline.get(rl.index)
-        if base is None:
-            base = self._baseline[rl.index] = bool(rl.trigger(self.ctx))
-        if base:
-            return False
-        ctx = self.ctx
-        hypo = Ctx(
-            pr.overlay(ctx.x, changes), _OneHot(action), _PlusOne(ctx.used, action), ctx.turn
+    def knows(self, observer: int, red_line: int) -> bool:
+        return self.revealed[red_line] or self.compiled.red_lines[red_line].owner == observer
+
+    def turn_view(self, ctx: Ctx | None = None) -> TurnView:
+        """The view of the turn ``ctx`` describes (default: the current one)."""
+        ctx = ctx or self.ctx
+        c = self.compiled
+        allowed = [self._allowed(a, ctx) for a in c.actors]
+        beliefs = [
+            [self.belief(o, r) for r in range(len(c.red_lines))] for o in range(len(c.actors))
+        ]
+        return TurnView(c, ctx, allowed, self.revealed, self.fired_rl, beliefs)
+
+    def observe(
+        self, actor: int, view: TurnView | None = None, rng: random.Random | None = None
+    ) -> Observation:
+        """What ``actor`` may know: during a turn, of that turn; between turns, of the next
+        one (the state is not touched). ``rng`` replaces the run's generator (an advisor
+        that must not perturb the run draws from its own)."""
+        if view is None:
+            view = self.view if self.view is not None else self.turn_view(self._next_ctx())
+        seen = tuple(
+            (self.compiled.actors[r.actor].id, self.compiled.action_label(r.action), r.status)
+            for r in self.recorder.this_turn(view.turn - 1)
         )
-        return bool(rl.trigger(hypo))
+        history = tuple(self.history[actor])
+        return make_observation(
+            view, self.compiled.actors[actor], history, seen, rng or self.random
+        )
 
-    def response_delta(self, rl: CRedLine) -> pr.Delta:
-        """The expected change a red line's response makes (cached for the turn)."""
-        hit = self._responses.get(rl.index)
-        if hit is None:
-            hit = self._responses[rl.index] = self._response_delta(rl)
-        return hit
+    def _next_ctx(self) -> Ctx:
+        n = len(self.compiled.actions)
+        return Ctx(list(self.ctx.x), [0] * n, list(self.ctx.used), self.ctx.turn + 1)
 
-    def _response_delta(self, rl: CRedLine) -> pr.Delta:
-        out: dict[int, float] = {}
-        for k in rl.response_actions:
-            for slot, d in self.delta(k):
-                out[slot] = out.get(slot, 0.0) + d
-        for slot, d in pr.effects_delta(rl.response_effects, self.ctx):
-            out[slot] = out.get(slot, 0.0) + d
-        return tuple(out.items())
+    def _allowed(self, actor: CActor, ctx: Ctx) -> list[int]:
+        actions, t = self.compiled.actions, ctx.turn
+        out = []
+        for k in actor.actions:
+            a = actions[k]
+            if a.free or self._may(a, ctx, t):
+                out.append(k)
+        return out
+
+    def _may(self, a: Any, ctx: Ctx, turn: int) -> bool:
+        if a.max_uses is not None and ctx.used[a.index] >= a.max_uses:
+            return False
+        if a.cooldown and turn - self.last_used[a.index] <= a.cooldown:
+            return False
+        return bool(a.when(ctx))
 
     # ----- the turn -------------------------------------------------------------------------
     def step(self) -> None:
         self.ctx.turn += 1
-        self._begin_turn()
-        decisions = [agent.decide() for agent in self.agents_by_index]
-        self._resolve(decisions)
+        self.ctx.did = [0] * len(self.compiled.actions)
+        view = self.view = self.turn_view()
+        decisions = [
+            agent.decide(self.observe(agent.index, view)) for agent in self.agents_by_index
+        ]
+        self._resolve(decisions, view)
+        self.view = None
         self._injects()
         self._red_lines()
         self.recorder.record_turn(self.ctx)
@@ -289,42 +187,40 @@ class SummitModel(mesa.Model):
         if self.ctx.turn >= self.max_turns:
             self.running = False
 
-    def _begin_turn(self) -> None:
-        ctx, c = self.ctx, self.compiled
-        ctx.did = [0] * len(c.actions)
-        for name in self._TURN_CACHES:
-            getattr(self, name).clear()
-        t, actions, may = ctx.turn, c.actions, self._may
-        for actor in c.actors:
-            self.allowed[actor.index] = [k for k in actor.actions if actions[k].free or may(k, t)]
-
-    def _may(self, k: int, turn: int) -> bool:
-        a = self.compiled.actions[k]
-        if a.max_uses is not None and self.ctx.used[k] >= a.max_uses:
-            return False
-        if a.cooldown and turn - self.last_used[k] <= a.cooldown:
-            return False
-        return bool(a.when(self.ctx))
-
-    def _resolve(self, decisions: list[Any]) -> None:
+    def _resolve(self, decisions: list[Any], view: TurnView) -> None:
         c, ctx = self.compiled, self.ctx
         acc: dict[int, float] = {}
         taken: list[int] = []
         for actor, d in zip(c.actors, decisions, strict=True):
-            status = "done"
-            if d.action != HOLD:
-                a = c.actions[d.action]
-                if a.consent is not None:
-                    partner = self.agents_by_index[a.consent]
-                    if not partner.policy.consent(self, partner.actor, d.action):
-                        status = "refused"
+            option = self._legal(actor, d.option, view)
+            if not option:
+                self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, (), "done"))
+            for k in option:
+                status = "done" if self._consents(k, view) else "refused"
                 if status == "done":
-                    self._draw(a.effects, acc)
-                    taken.append(d.action)
-            self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, status))
+                    self._draw(c.actions[k].effects, acc)
+                    taken.append(k)
+                self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, k, status))
+            labels = tuple(c.actions[k].move for k in option)
+            self.history[actor.index].append((ctx.turn, labels))
         self._land(acc)
         for k in taken:
             self._mark(k)
+
+    def _legal(self, actor: CActor, option: Option, view: TurnView) -> Option:
+        if option not in view.options[actor.index]:
+            raise ValueError(
+                f"{actor.name}'s policy chose {option_label(self.compiled, option)!r}, "
+                "which is not one of its legal options this turn"
+            )
+        return option
+
+    def _consents(self, action: int, view: TurnView) -> bool:
+        partner = self.compiled.actions[action].consent
+        if partner is None:
+            return True
+        agent = self.agents_by_index[partner]
+        return bool(agent.policy.consent(self.observe(partner, view), action))
 
     def _draw(self, effects: tuple[CEffect, ...], acc: dict[int, float]) -> None:
         ctx, rnd = self.ctx, self.random
@@ -410,7 +306,6 @@ class SummitModel(mesa.Model):
         responded = self.random.random() < rl.credibility
         self.fired_rl[rl.index] = True
         self.revealed[rl.index] = True
-        self._watched.clear()
         acc: dict[int, float] = {}
         if responded:
             for k in rl.response_actions:
@@ -449,14 +344,18 @@ def _check_events(c: Compiled, events: list[Mapping[str, Any]]) -> list[dict[str
     return out
 
 
-def _policy_for(actor: CActor, given: Any) -> Any:
-    if given is not None:
-        return given
-    if actor.policy == "scripted":
-        return ScriptedPolicy({t: ks[0] if ks else -1 for t, ks in actor.script.items()})
-    if actor.policy == "random":
-        return RandomPolicy()
-    return AIPolicy()
+def _policies(c: Compiled, given: Mapping[str, Any], rationales: bool) -> list[Any]:
+    """One policy per actor: those given by actor id, the declared defaults for the rest."""
+    unknown = set(given) - set(c.actor_index)
+    if unknown:
+        raise ValueError(f"policies for unknown actors: {', '.join(sorted(unknown))}")
+    missing = [a for a in c.actors if a.id not in given]
+    defaults: dict[int, Any] = {}
+    if missing:
+        module, name = DEFAULT_POLICIES.split(":")
+        factory: Callable[..., dict[int, Any]] = getattr(importlib.import_module(module), name)
+        defaults = factory(c, missing, rationales=rationales)
+    return [given[a.id] if a.id in given else defaults[a.index] for a in c.actors]
 
 
 def _collector(c: Compiled) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compiled import Compiled, CRedLine
+from .compiled import HOLD, Compiled, CRedLine
 
 
 class ActionRecord:
@@ -19,10 +19,11 @@ class ActionRecord:
         "turn",
     )
 
-    def __init__(self, turn: int, actor: int, decision: Any, status: str):
+    def __init__(self, turn: int, actor: int, decision: Any, action: int | tuple[()], status: str):
+        """One move of ``decision`` (``()``: the decision to hold)."""
         self.turn = turn
         self.actor = actor
-        self.action: int = decision.action
+        self.action: int = HOLD if action == () else int(action)  # type: ignore[arg-type]
         self.by: str = decision.by
         self.rationale = decision.rationale
         self.justification: str = decision.justification

@@ -1,257 +1,310 @@
-"""The AI policy: expected utility with foresight, chosen by quantal response.
+"""The AI policy: each turn's simultaneous choices solved as a game (see :mod:`.game`).
 
-For each allowed move the actor predicts the mean resulting state. It adds the responses it
-expects from the red lines it knows of, weighted by its belief that each owner follows through,
-and, with foresight 2, the best replies of the other actors. It then picks by a softmax over
-expected utility with its rationality as the inverse temperature (``inf``: the best move, ties
-broken by declaration order, hold first).
+An AI actor values each of its options (hold, or a legal set of moves) by expected utility:
+the mean effect of its own moves and of everyone else's (as the solution concept predicts
+them), the red-line responses it expects its own option to draw, and, with horizon 2, the
+others' best replies next turn. It then draws its option from its side of the solution:
+the logit quantal-response equilibrium (``depth: equilibrium``) or level-k play.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 from ..engine import predict as pr
-from ..engine.compiled import HOLD, CActor, Compiled, CRedLine
-from .base import Anticipated, Decision, Rationale
+from ..engine.compiled import CActor, Compiled
+from ..engine.observation import Observation, Option, TurnView
+from .base import Anticipated, Decision, PolicyInfo, Rationale
+from .game import Mixed, Player, TurnGame, argmax_point, level_k, quantal_equilibrium
 
-if TYPE_CHECKING:
-    from ..engine.model import Replier, SummitModel
+Reply = tuple[float, frozenset[int], pr.Delta, float]  # value, slots touched, delta, cost
+
+
+@dataclass
+class Solution:
+    """A turn's game and its solution, shared by every AI actor of a run."""
+
+    view: TurnView
+    game: TurnGame
+    equilibrium: list[Mixed] | None = None
+    levels: dict[int, list[Mixed]] | None = None
+
+    def beliefs(self, i: int) -> list[Mixed]:
+        """What actor ``i`` expects everyone to play (its own entry: its own mixed choice)."""
+        depth = self.game.players[i].actor.depth
+        if depth is None:
+            if self.equilibrium is None:
+                self.equilibrium = quantal_equilibrium(self.game)
+            return self.equilibrium
+        if self.levels is None:
+            self.levels = {}
+        others = level_k(self.game, depth - 1, self.levels)
+        mine = self.game.players[i]
+        own = _logit_own(self.game, i, others, mine.lam)
+        return [own if j == i else s for j, s in enumerate(others)]
+
+
+def _logit_own(game: TurnGame, i: int, sigma: list[Mixed], lam: float) -> Mixed:
+    from .game import logit
+
+    return logit(game.eu(i, sigma), lam)
+
+
+class Solver:
+    """Builds and solves each turn's game once, for all the AI actors that share it."""
+
+    def __init__(self) -> None:
+        self._last: Solution | None = None
+
+    def solve(self, view: TurnView) -> Solution:
+        if self._last is None or self._last.view is not view:
+            self._last = Solution(view, build_game(view))
+        return self._last
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_last": None}
 
 
 class AIPolicy:
+    """Expected utility in a game solved each turn; ``solver`` may be shared by all the AI
+    actors of a run (the game is then built and solved once a turn)."""
+
     by = "ai"
+    info = PolicyInfo(
+        stochastic=True,
+        uses_private_information=True,
+        description="logit QRE or level-k over each turn's game (knows every actor's interests)",
+    )
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        alts = [HOLD, *model.allowed[actor.index]]
-        eu, plain, anticipated, refused, changes = evaluate(model, actor, alts)
-        probs = quantal(eu, actor.beta)
-        pick = choose(probs, model.random.random())
-        if not model.rationales:  # a sweep keeps outcomes only
-            return Decision(action=alts[pick], by=self.by)
-        rationale = Rationale(
-            actor=actor.index,
-            alternatives=alts,
-            eu=eu,
-            eu_plain=plain,
-            probs=probs,
-            chosen=alts[pick],
-            anticipated=anticipated,
-            expected_refusal=refused,
-        )
-        if pick:
-            x = tuple(model.ctx.x)
-            chosen, held = changes[pick], changes[0]
-            rationale.explain = partial(_explain, model.compiled, actor.index, x, chosen, held)
-        return Decision(action=alts[pick], by=self.by, rationale=rationale)
+    def __init__(self, solver: Solver | None = None, rationales: bool = True):
+        self.solver = solver or Solver()
+        self.rationales = rationales
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
-        if model.compiled.actions[action].consent == actor.index:
-            return model.partner_agrees(action)  # the same rule, cached for the turn
-        return would_consent(model, actor, action)
+    def decide(self, obs: Observation) -> Decision:
+        sol = self.solver.solve(obs.view)
+        i = obs.actor.index
+        sigma = sol.beliefs(i)
+        eu = sol.game.eu(i, sigma)
+        probs = argmax_point(eu) if _no_noise(obs.actor, sol.game, i) else sigma[i]
+        pick = _choose(probs, obs.rng.random())
+        option = sol.game.players[i].options[pick]
+        best = eu[pick] >= max(eu) - 1e-9
+        if not self.rationales:
+            return Decision(option=option, by=self.by, best=best)
+        rationale = _rationale(sol, i, sigma, eu, probs, pick)
+        return Decision(option=option, by=self.by, rationale=rationale, best=best)
+
+    def consent(self, obs: Observation, action: int) -> bool:
+        return would_consent(obs.view, obs.actor, action)
 
 
-def would_consent(model: SummitModel, partner: CActor, action: int) -> bool:
-    a = model.compiled.actions[action]
-    x = model.ctx.x
-    gain = pr.gain(model.compiled, partner, x, model.delta(action))
-    return gain - float(a.partner_cost(model.ctx)) >= 0.0
+def _no_noise(actor: CActor, game: TurnGame, i: int) -> bool:
+    """At infinite rationality an actor whose best option does not depend on the others takes
+    it for sure (ties broken by declaration order)."""
+    return math.isinf(actor.beta) and not game.players[i].live
 
 
-def evaluate(
-    model: SummitModel, actor: CActor, alts: list[int]
-) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
-    """Expected utility (with red-line risk) and plain utility of each of ``alts`` (hold
-    first, then the allowed moves in order), the red-line responses anticipated, the moves
-    expected to be refused, and each alternative's predicted change."""
-    if actor.horizon >= 2:
-        return _evaluate_foresight(model, actor, alts)
-    return _evaluate_myopic(model, actor, alts)
-
-
-def _evaluate_myopic(
-    model: SummitModel, actor: CActor, alts: list[int]
-) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
-    """Foresight 1: each move's gain at this turn's state (shared with others' foresight),
-    net of cost, plus the red-line risk; a change set is built only when a red line needs one."""
-    watched = model.watched(actor.index)
-    eu: list[float] = [0.0]
-    plain: list[float] = [0.0]
-    anticipated: list[Anticipated] = []
-    refused: list[int] = []
-    all_changes: list[Predicted] = [()]
-    agrees = model.partner_agrees
-    for alt, value, _, delta, cost in model.reply_values(actor):
-        if not agrees(alt):
-            refused.append(alt)
-            plain.append(-cost)
-            eu.append(-cost)
-            all_changes.append(())
-            continue
-        risk = 0.0
-        if watched:
-            risk = _add_risks(anticipated, red_line_risks(model, actor, alt, delta, None, watched))
-        plain.append(value)
-        eu.append(value + risk)
-        all_changes.append(delta)
-    return eu, plain, anticipated, refused, all_changes
-
-
-def _evaluate_foresight(
-    model: SummitModel, actor: CActor, alts: list[int]
-) -> tuple[list[float], list[float], list[Anticipated], list[int], list[Predicted]]:
-    """Foresight 2: each move's change plus the others' best replies to it, then red-line
-    risk on that prediction."""
-    c, x = model.compiled, model.ctx.x
-    watched = model.watched(actor.index)
-    repliers = model.repliers(actor)
-    eu: list[float] = []
-    plain: list[float] = []
-    anticipated: list[Anticipated] = []
-    refused: list[int] = []
-    all_changes: list[Predicted] = []
-    for alt in alts:
-        delta: pr.Delta = ()
-        cost = 0.0
-        if alt != HOLD:
-            cost = model.cost(alt)
-            if model.partner_agrees(alt):
-                delta = model.delta(alt)
-            else:
-                refused.append(alt)
-        own = pr.apply(c, x, {}, delta) if delta else {}
-        changes = best_replies(model, actor, own, repliers)
-        value = pr.utility_change(actor, x, changes) - cost
-        risk = 0.0
-        if delta and watched:
-            ants = red_line_risks(model, actor, alt, delta, changes, watched)
-            risk = _add_risks(anticipated, ants)
-        plain.append(value)
-        eu.append(value + risk)
-        all_changes.append(changes)
-    return eu, plain, anticipated, refused, all_changes
-
-
-def _add_risks(anticipated: list[Anticipated], ants: list[Anticipated]) -> float:
-    """Record the anticipated responses; their expected worth (belief x worth), summed."""
-    risk = 0.0
-    for ant in ants:
-        anticipated.append(ant)
-        risk += ant.credibility * ant.worth
-    return risk
-
-
-def relevant_slots(actor: CActor, watched: list[CRedLine]) -> frozenset[int]:
-    """What ``actor`` cares about: its interests' slots and the slots of the red lines it
-    watches. Only other actors' moves that touch these can change its expected utility."""
-    relevant = set(actor.slot_terms)
-    for rl in watched:
-        relevant |= rl.trigger_slots
-    return frozenset(relevant)
-
-
-def best_replies(
-    model: SummitModel, actor: CActor, own: pr.Changes, repliers: list[Replier]
-) -> pr.Changes:
-    """``own`` plus each replier's myopic best reply to the state ``own`` would produce.
-
-    A replier none of whose moves touches a slot ``own`` changes keeps its best reply at this
-    turn's state (computed once per turn); the others' moves that do are valued again at the
-    predicted state. Replies are added in actor order, each clipped to the slot's bounds."""
-    c, x = model.compiled, model.ctx.x
-    lo, hi = c.lo, c.hi
-    changes = dict(own)
-    y: list[float] | None = None
-    gain = pr.gain
-    for other, touched, best, replies in repliers:
-        if own and not touched.isdisjoint(own):
-            if y is None:
-                y = pr.overlay(x, own)
-            best, best_value = (), 0.0
-            for _, v, slots, delta, cost in replies:
-                if not slots.isdisjoint(own):
-                    v = gain(c, other, y, delta) - cost
-                if v > best_value:
-                    best, best_value = delta, v
-        for slot, d in best:  # pr.apply, in place: this is the hottest loop of a run
-            v = changes.get(slot, x[slot]) + d
-            changes[slot] = lo[slot] if v < lo[slot] else hi[slot] if v > hi[slot] else v
-    return changes
-
-
-Predicted = pr.Changes | pr.Delta  # a change set, or a delta not yet applied
-
-
-def _as_changes(c: Compiled, x: Sequence[float], p: Predicted) -> pr.Changes:
-    return p if isinstance(p, dict) else pr.apply(c, x, {}, p)
-
-
-def _explain(
-    c: Compiled, actor: int, x: Sequence[float], chosen: Predicted, held: Predicted
-) -> list[tuple[str, float]]:
-    changes = (_as_changes(c, x, chosen), _as_changes(c, x, held))
-    return deciding_terms(c.actors[actor], x, *changes)
-
-
-def watched_red_lines(model: SummitModel, actor: CActor) -> list[CRedLine]:
-    """Red lines the actor knows of, owned by others, that could still be crossed."""
-    return [
-        rl
-        for rl in model.compiled.red_lines
-        if rl.owner != actor.index
-        and model.knows(actor.index, rl.index)
-        and not (rl.once and model.fired_rl[rl.index])
-    ]
-
-
-def red_line_risks(
-    model: SummitModel,
-    actor: CActor,
-    alt: int,
-    delta: pr.Delta,
-    changes: pr.Changes | None,
-    watched: list[CRedLine],
-) -> list[Anticipated]:
-    """The red lines taking ``alt`` would cross, and what each response would be worth.
-    ``changes`` is the predicted change set (None: just ``delta`` applied)."""
-    c, x = model.compiled, model.ctx.x
-    out = []
-    touched = c.actions[alt].slots if changes is None else changes.keys()
-    for rl in watched:
-        if alt not in rl.trigger_actions and rl.trigger_slots.isdisjoint(touched):
-            continue  # nothing the trigger reads differs from holding
-        if changes is None:
-            changes = pr.apply(c, x, {}, delta)
-        if not model.would_trigger(rl, alt, changes):
-            continue
-        response = model.response_delta(rl)
-        after = pr.apply(c, x, changes, response)
-        worth = pr.utility_change(actor, x, after) - pr.utility_change(actor, x, changes)
-        out.append(Anticipated(alt, rl.index, model.belief(actor.index, rl.index), worth))
-    return out
-
-
-def quantal(eu: list[float], beta: float) -> list[float]:
-    top = max(eu)
-    if math.isinf(beta):
-        best = eu.index(top)
-        return [1.0 if k == best else 0.0 for k in range(len(eu))]
-    exp = math.exp
-    weights = [exp(beta * (v - top)) for v in eu]
-    total = sum(weights)
-    return [w / total for w in weights]
-
-
-def choose(probs: list[float], u: float) -> int:
+def _choose(probs: Sequence[float], u: float) -> int:
     acc = 0.0
     for k, p in enumerate(probs):
         acc += p
         if u < acc:
             return k
     return max(range(len(probs)), key=lambda k: probs[k])
+
+
+def would_consent(view: TurnView, partner: CActor, action: int) -> bool:
+    """The partner agrees when the move is worth its cost to it."""
+    return view.gain(partner, view.delta(action)) - view.partner_cost(action) >= 0.0
+
+
+# --------------------------------------------------------------------------------------
+# Building the turn's game
+# --------------------------------------------------------------------------------------
+def build_game(view: TurnView) -> TurnGame:
+    players = [_player(view, actor) for actor in view.compiled.actors]
+    game = TurnGame(view, players)
+    game.set_precision()
+    return game
+
+
+def _player(view: TurnView, actor: CActor) -> Player:
+    options = view.options[actor.index]
+    agrees = {k: _agrees(view, k) for k in view.allowed[actor.index]}
+    deltas, costs, refused = [], [], []
+    for option in options:
+        d: dict[int, float] = {}
+        for k in option:
+            if agrees[k]:
+                for slot, v in view.delta(k):
+                    d[slot] = d.get(slot, 0.0) + v
+        deltas.append(d)
+        costs.append(sum(view.cost(k) for k in option))
+        refused.append([k for k in option if not agrees[k]])
+    risks = [_red_line_risks(view, actor, o, d) for o, d in zip(options, deltas, strict=True)]
+    ahead = _ahead(view, actor, deltas) if actor.horizon >= 2 else [0.0] * len(options)
+    return Player(
+        actor=actor,
+        options=options,
+        deltas=deltas,
+        costs=costs,
+        risk=[sum(a.credibility * a.worth for a in r) for r in risks],
+        ahead=ahead,
+        anticipated=risks,
+        refused=refused,
+    )
+
+
+def _agrees(view: TurnView, action: int) -> bool:
+    partner = view.compiled.actions[action].consent
+    return partner is None or would_consent(view, view.compiled.actors[partner], action)
+
+
+def _red_line_risks(
+    view: TurnView, actor: CActor, option: Option, delta: dict[int, float]
+) -> list[Anticipated]:
+    """The red lines ``option`` would cross (judged with the others holding), and what each
+    response would be worth to ``actor``."""
+    if not option:
+        return []
+    c, x = view.compiled, view.x
+    out = []
+    changes: pr.Changes | None = None
+    for rl in view.watched(actor.index):
+        if not any(k in rl.trigger_actions for k in option) and rl.trigger_slots.isdisjoint(delta):
+            continue
+        if changes is None:
+            changes = pr.apply(c, x, {}, tuple(delta.items()))
+        if not view.would_trigger(rl, option, changes):
+            continue
+        after = pr.apply(c, x, changes, view.response_delta(rl))
+        worth = pr.utility_change(actor, x, after) - pr.utility_change(actor, x, changes)
+        out.append(Anticipated(option, rl.index, view.belief(actor.index, rl.index), worth))
+    return out
+
+
+def _ahead(view: TurnView, actor: CActor, deltas: list[dict[int, float]]) -> list[float]:
+    """Horizon 2: for each option, the discounted worth to ``actor`` of the others' best
+    replies next turn to the state the option leads to."""
+    c, x = view.compiled, view.x
+    repliers = _repliers(view, actor)
+    out = []
+    for d in deltas:
+        own = pr.apply(c, x, {}, tuple(d.items())) if d else {}
+        after = _best_replies(view, own, repliers)
+        out.append(actor.discount * (pr.utility_change(actor, x, after) - _u(actor, x, own)))
+    return out
+
+
+def _u(actor: CActor, x: Sequence[float], changes: pr.Changes) -> float:
+    return pr.utility_change(actor, x, changes) if changes else 0.0
+
+
+Replier = tuple[CActor, frozenset[int], pr.Delta, list[Reply]]
+
+
+def _repliers(view: TurnView, actor: CActor) -> list[Replier]:
+    """Other actors with a move that touches what ``actor`` cares about, each with the slots
+    its moves touch, its best reply at this turn's state and its replies' values."""
+    relevant = set(actor.slot_terms)
+    for rl in view.watched(actor.index):
+        relevant |= rl.trigger_slots
+    out = []
+    for other in view.compiled.actors:
+        if other.index == actor.index:
+            continue
+        replies = [
+            (view.gain(other, view.delta(k)) - view.cost(k), view.compiled.actions[k].slots,
+             view.delta(k), view.cost(k))
+            for k in view.allowed[other.index]
+        ]  # fmt: skip
+        touched = frozenset().union(*(r[1] for r in replies)) if replies else frozenset()
+        if touched.isdisjoint(relevant):
+            continue
+        best: pr.Delta = ()
+        top = 0.0
+        for v, _, d, _ in replies:
+            if v > top:
+                best, top = d, v
+        out.append((other, touched, best, replies))
+    return out
+
+
+def _best_replies(view: TurnView, own: pr.Changes, repliers: list[Replier]) -> pr.Changes:
+    """``own`` plus each replier's best reply to the state ``own`` leads to (replies that
+    touch nothing ``own`` changed keep their value at this turn's state)."""
+    c, x = view.compiled, view.x
+    changes = dict(own)
+    y: list[float] | None = None
+    for other, touched, best, replies in repliers:
+        if own and not touched.isdisjoint(own):
+            if y is None:
+                y = pr.overlay(x, own)
+            best, top = (), 0.0
+            for v, slots, d, cost in replies:
+                if not slots.isdisjoint(own):
+                    v = pr.gain(c, other, y, d) - cost
+                if v > top:
+                    best, top = d, v
+        changes = pr.apply(c, x, changes, best)
+    return changes
+
+
+# --------------------------------------------------------------------------------------
+# The rationale
+# --------------------------------------------------------------------------------------
+def _rationale(
+    sol: Solution, i: int, sigma: list[Mixed], eu: list[float], probs: Sequence[float], pick: int
+) -> Rationale:
+    game = sol.game
+    p = game.players[i]
+    c = game.c
+    r = Rationale(
+        actor=i,
+        alternatives=list(p.options),
+        eu=eu,
+        eu_plain=[e - rk for e, rk in zip(eu, p.risk, strict=True)],
+        probs=list(probs),
+        chosen=p.options[pick],
+        anticipated=[a for ants in p.anticipated for a in ants],
+        expected_refusal=sorted({k for ks in p.refused for k in ks}),
+        expected=_expected(game, i, sigma),
+        concept="logit QRE" if p.actor.depth is None else f"level-{p.actor.depth}",
+    )
+    if p.options[pick]:
+        r.explain = partial(_explain, c, i, game.x, p.deltas[pick])
+    return r
+
+
+def _expected(game: TurnGame, i: int, sigma: list[Mixed]) -> list[tuple[int, Option, float]]:
+    """What ``i`` expected of each other actor whose moves touch what it cares about: that
+    actor's most likely option among those that do (or hold), with its probability. Actors
+    that could change ``i``'s best option (on a slot with a kink) come first, then the rest,
+    each group most likely first."""
+    mine = set(game.players[i].actor.slot_terms)
+    live = set(game.players[i].live)
+    out = []
+    for j, p in enumerate(game.players):
+        if j == i:
+            continue
+        relevant = [o for o, d in enumerate(p.deltas) if mine.intersection(d)]
+        if not relevant:
+            continue
+        k = max(relevant, key=lambda o: sigma[j][o])
+        tier = 0 if live.intersection(p.deltas[k]) else 1
+        out.append((tier, -sigma[j][k], j, p.options[k], sigma[j][k]))
+    out.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [(j, option, prob) for _, _, j, option, prob in out]
+
+
+def _explain(
+    c: Compiled, actor: int, x: Sequence[float], delta: dict[int, float]
+) -> list[tuple[str, float]]:
+    chosen = pr.apply(c, x, {}, tuple(delta.items()))
+    return deciding_terms(c.actors[actor], x, chosen, {})
 
 
 def deciding_terms(

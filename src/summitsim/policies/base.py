@@ -6,17 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..engine.compiled import HOLD, CActor, Compiled
+from ..engine.compiled import HOLD, Compiled
+from ..engine.observation import Option, option_label
 
 if TYPE_CHECKING:
-    from ..engine.model import SummitModel
+    from ..engine.observation import Observation
 
 
 @dataclass(frozen=True, slots=True)
 class Anticipated:
     """A red line an actor expected one of its alternatives to cross."""
 
-    alternative: int  # action index
+    alternative: Option
     red_line: int
     credibility: float  # the actor's belief that the owner follows through
     worth: float  # utility of the expected response to the actor (usually negative)
@@ -27,14 +28,18 @@ class Rationale:
     """Why an actor chose what it chose. Numbers are kept; words are built on demand."""
 
     actor: int
-    alternatives: list[int]  # action indices, HOLD first
+    alternatives: list[Option]  # the options (sets of action indices), hold () first
     eu: list[float]  # expected utility, red lines included
     eu_plain: list[float]  # expected utility ignoring red lines
     probs: list[float]
-    chosen: int
+    chosen: Option
     anticipated: list[Anticipated] = field(default_factory=list)
     expected_refusal: list[int] = field(default_factory=list)
     note: str = ""
+    # what it expected each other actor to do: (actor index, option, probability), most
+    # likely first for each actor
+    expected: list[tuple[int, Option, float]] = field(default_factory=list)
+    concept: str = ""  # e.g. "logit QRE", "level-2"
     explain: Callable[[], list[tuple[str, float]]] | None = None  # computes `terms` on demand
     _terms: list[tuple[str, float]] | None = None
 
@@ -45,7 +50,7 @@ class Rationale:
             self._terms = self.explain() if self.explain is not None else []
         return self._terms
 
-    def held_back(self) -> tuple[int, Anticipated] | None:
+    def held_back(self) -> tuple[Option, Anticipated] | None:
         """The alternative that red lines talked the actor out of, if any."""
         best_plain = max(range(len(self.alternatives)), key=lambda k: self.eu_plain[k])
         alt = self.alternatives[best_plain]
@@ -59,28 +64,49 @@ class Rationale:
 
 @dataclass(slots=True)
 class Decision:
-    action: int  # HOLD for no move
+    option: Option  # the moves taken this turn; () to hold
     by: str  # ai | script | human | random
     rationale: Rationale | None = None
     justification: str = ""  # a human player's own words
+    best: bool | None = None  # an AI's choice: was it its best option? (None: not an AI)
+
+    @property
+    def action(self) -> int:
+        """The first move taken (HOLD for none)."""
+        return self.option[0] if self.option else HOLD
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInfo:
+    """What a policy is, in the spirit of Axelrod's classifiers."""
+
+    stochastic: bool  # draws from the observation's random source
+    uses_private_information: bool  # reads more than the observation (e.g. others' minds)
+    picklable: bool = True
+    description: str = ""
 
 
 class Policy(Protocol):
-    """Decides for one actor. Sees the model (the observation) and returns a decision."""
+    """Decides for one actor from its observation alone, and answers requests for consent."""
 
     by: str
+    info: PolicyInfo
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision: ...
+    def decide(self, obs: Observation) -> Decision: ...
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool: ...
+    def consent(self, obs: Observation, action: int) -> bool: ...
 
 
 def hold_decision(by: str) -> Decision:
-    return Decision(action=HOLD, by=by)
+    return Decision(option=(), by=by)
 
 
-def describe_action(c: Compiled, index: int) -> str:
-    """An action's name as it reads mid-sentence ("ask the UN for aid")."""
+def describe_action(c: Compiled, index: int | Option) -> str:
+    """A move's (or a set of moves') name as it reads mid-sentence ("ask the UN for aid")."""
+    if isinstance(index, tuple):
+        if not index:
+            return "hold"
+        return " and ".join(describe_action(c, k) for k in index)
     if index == HOLD:
         return "hold"
     name = c.actions[index].name
@@ -92,20 +118,25 @@ def as_dict(c: Compiled, r: Rationale) -> dict[str, Any]:
     return {
         "alternatives": [
             {
-                "move": c.action_label(a),
+                "move": option_label(c, a),
                 "expected_utility": round(r.eu[k], 6),
                 "without_red_lines": round(r.eu_plain[k], 6),
                 "probability": round(r.probs[k], 6),
             }
             for k, a in enumerate(r.alternatives)
         ],
-        "chosen": c.action_label(r.chosen),
+        "chosen": option_label(c, r.chosen),
+        "concept": r.concept,
+        "expected_of_others": [
+            {"actor": c.actors[j].id, "move": option_label(c, o), "probability": round(p, 6)}
+            for j, o, p in r.expected
+        ],
         "deciding_terms": [{"interest": d, "value": round(v, 6)} for d, v in r.terms],
         "anticipated_red_lines": [
             {
                 "red_line": c.red_lines[a.red_line].id,
                 "owner": c.actors[c.red_lines[a.red_line].owner].id,
-                "if_move": c.action_label(a.alternative),
+                "if_move": option_label(c, a.alternative),
                 "credibility": round(a.credibility, 6),
                 "worth": round(a.worth, 6),
             }
@@ -125,18 +156,23 @@ def sentence(c: Compiled, r: Rationale) -> str:
     """One plain sentence that explains the choice."""
     if r.note:
         return r.note
+    return _reason(c, r) + _expectation(c, r) + "."
+
+
+def _reason(c: Compiled, r: Rationale) -> str:
     name = c.actors[r.actor].name
     held = r.held_back()
     if held is not None:
         alt, a = held
         rl = c.red_lines[a.red_line]
         owner = c.actors[rl.owner].name
-        did = "" if r.chosen == HOLD else f" chose to {describe_action(c, r.chosen)} and"
+        did = "" if not r.chosen else f" chose to {describe_action(c, r.chosen)} and"
+        deterred = tuple(k for k in alt if k not in r.chosen) or alt
         return (
-            f"{name}{did} held back from the move to {describe_action(c, alt)}: "
+            f"{name}{did} held back from the move to {describe_action(c, deterred)}: "
             f"it expected {owner} to "
             f"{rl.response_description} (credibility {a.credibility:.2f}), "
-            f"worth {a.worth:+.2f} to it."
+            f"worth {a.worth:+.2f} to it"
         )
     k = r.alternatives.index(r.chosen)
     best = max(range(len(r.eu)), key=lambda j: r.eu[j])
@@ -145,10 +181,10 @@ def sentence(c: Compiled, r: Rationale) -> str:
         return (
             f"{name} chose to {describe_action(c, r.chosen)} although {better} "
             f"looked better ({r.eu[k]:+.2f} against {r.eu[best]:+.2f}): "
-            f"a boundedly rational choice (probability {r.probs[k]:.2f})."
+            f"a boundedly rational choice (probability {r.probs[k]:.2f})"
         )
-    if r.chosen == HOLD:
-        return f"{name} held: no move was worth more than its cost."
+    if not r.chosen:
+        return f"{name} held: no move was worth more than its cost"
     move = describe_action(c, r.chosen)
     risks = [a for a in r.anticipated if a.alternative == r.chosen]
     why = ", ".join(f"{d} ({v:+.2f})" for d, v in r.terms[:2]) or "its overall interests"
@@ -157,6 +193,18 @@ def sentence(c: Compiled, r: Rationale) -> str:
         owner = possessive(c.actors[c.red_lines[a.red_line].owner].name)
         return (
             f"{name} chose to {move} despite {owner} red line (credibility {a.credibility:.2f}, "
-            f"worth {a.worth:+.2f}): the gain for {why} outweighed the risk."
+            f"worth {a.worth:+.2f}): the gain for {why} outweighed the risk"
         )
-    return f"{name} chose to {move}, mainly for {why}."
+    return f"{name} chose to {move}, mainly for {why}"
+
+
+def _expectation(c: Compiled, r: Rationale) -> str:
+    """ ", expecting China to press Moscow quietly (probability 0.60)": the most likely move
+    of the other actor that mattered most to the choice, if one was expected."""
+    for j, option, p in r.expected:
+        if option and p >= 0.25:
+            return (
+                f", expecting {c.actors[j].name} to {describe_action(c, option)} "
+                f"(probability {p:.2f})"
+            )
+    return ""

@@ -2,86 +2,101 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..engine.compiled import HOLD, CActor
+from ..engine.compiled import HOLD
+from ..engine.observation import Option
 from .ai import would_consent
-from .base import Decision, Rationale
+from .base import Decision, PolicyInfo, Rationale
 
 if TYPE_CHECKING:
-    from ..engine.model import SummitModel
+    from ..engine.observation import Observation
+
+
+def _as_option(moves: int | Sequence[int]) -> Option:
+    if isinstance(moves, int):
+        return () if moves == HOLD else (moves,)
+    return tuple(sorted(k for k in moves if k != HOLD))
 
 
 class ScriptedPolicy:
-    """Takes the move fixed for each turn (if it is allowed then), otherwise holds."""
+    """Takes the move (or moves) fixed for each turn if they are allowed then, else holds.
+    ``script`` maps a turn to an action index or a sequence of them."""
 
     by = "script"
+    info = PolicyInfo(stochastic=False, uses_private_information=False, description="a script")
 
-    def __init__(self, script: dict[int, int]):
-        self.script = script
+    def __init__(self, script: Mapping[int, int | Sequence[int]]):
+        self.script = {t: _as_option(m) for t, m in script.items()}
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        want = self.script.get(model.ctx.turn, HOLD)
-        ok = want == HOLD or want in model.allowed[actor.index]
-        action = want if ok else HOLD
-        note = "" if ok else f"{actor.name} could not take its scripted move this turn."
+    def decide(self, obs: Observation) -> Decision:
+        want = self.script.get(obs.turn, ())
+        ok = want in obs.options
+        option = want if ok else ()
+        name = obs.actor.name
+        note = f"{name} could not take its scripted move this turn."
+        if ok:
+            c = obs.compiled
+            verb = (
+                "held" if not option else "took " + " and ".join(c.actions[k].name for k in option)
+            )
+            note = f"{name} {verb.lower()}, as scripted for turn {obs.turn}."
         r = Rationale(
-            actor.index, [HOLD, action], [0.0, 0.0], [0.0, 0.0], [0.0, 1.0], action, note=note
+            obs.actor.index, [(), option], [0.0, 0.0], [0.0, 0.0], [0.0, 1.0], option, note=note
         )
-        if not note:
-            verb = "held" if action == HOLD else "took " + model.compiled.actions[action].name
-            r.note = f"{actor.name} {verb.lower()}, as scripted for turn {model.ctx.turn}."
-        return Decision(action=action, by=self.by, rationale=r)
+        return Decision(option=option, by=self.by, rationale=r)
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
+    def consent(self, obs: Observation, action: int) -> bool:
         return True
 
 
 class RandomPolicy:
-    """Picks uniformly among hold and the allowed moves; consents with probability 1/2."""
+    """Picks uniformly among its legal options (hold included); consents with probability
+    1/2."""
 
     by = "random"
+    info = PolicyInfo(stochastic=True, uses_private_information=False, description="uniform")
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        alts = [HOLD, *model.allowed[actor.index]]
-        k = int(model.random.random() * len(alts))
+    def decide(self, obs: Observation) -> Decision:
+        alts = list(obs.options)
+        k = int(obs.rng.random() * len(alts))
         p = 1.0 / len(alts)
-        r = Rationale(
-            actor.index, alts, [0.0] * len(alts), [0.0] * len(alts), [p] * len(alts), alts[k]
-        )
-        r.note = f"{actor.name} chose at random among {len(alts)} options."
-        return Decision(action=alts[k], by=self.by, rationale=r)
+        zeros = [0.0] * len(alts)
+        r = Rationale(obs.actor.index, alts, zeros, list(zeros), [p] * len(alts), alts[k])
+        r.note = f"{obs.actor.name} chose at random among {len(alts)} options."
+        return Decision(option=alts[k], by=self.by, rationale=r)
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
-        return model.random.random() < 0.5
+    def consent(self, obs: Observation, action: int) -> bool:
+        return obs.rng.random() < 0.5
 
 
-Chooser = Callable[["SummitModel", CActor, list[int]], tuple[int, str]]
+Chooser = Callable[["Observation"], tuple[int | Sequence[int], str]]
 
 
 @dataclass
 class HumanPolicy:
-    """A person decides. ``chooser`` gets the model, the actor and the allowed actions and
-    returns ``(action, justification)``; ``moves`` pre-sets choices by turn (for replay)."""
+    """A person decides. ``chooser`` gets the observation and returns ``(moves,
+    justification)`` (an action index, HOLD, or a sequence of action indices); ``moves``
+    pre-sets choices by turn (for replay)."""
 
     chooser: Chooser | None = None
-    moves: dict[int, tuple[int, str]] = field(default_factory=dict)
+    moves: dict[int, tuple[int | Sequence[int], str]] = field(default_factory=dict)
     by: str = "human"
+    info = PolicyInfo(stochastic=False, uses_private_information=False, description="a person")
 
-    def decide(self, model: SummitModel, actor: CActor) -> Decision:
-        options = list(model.allowed[actor.index])
-        turn = model.ctx.turn
-        if turn in self.moves:
-            action, text = self.moves[turn]
+    def decide(self, obs: Observation) -> Decision:
+        if obs.turn in self.moves:
+            moves, text = self.moves[obs.turn]
         elif self.chooser is not None:
-            action, text = self.chooser(model, actor, options)
+            moves, text = self.chooser(obs)
         else:
-            action, text = HOLD, ""
-        if action != HOLD and action not in options:
-            raise ValueError(f"move {model.compiled.action_label(action)!r} is not allowed now")
-        return Decision(action=action, by=self.by, justification=text)
+            moves, text = HOLD, ""
+        option = _as_option(moves)
+        if option not in obs.options:
+            raise ValueError(f"move {obs.label(option)!r} is not allowed now")
+        return Decision(option=option, by=self.by, justification=text)
 
-    def consent(self, model: SummitModel, actor: CActor, action: int) -> bool:
-        return would_consent(model, actor, action)
+    def consent(self, obs: Observation, action: int) -> bool:
+        return would_consent(obs.view, obs.actor, action)

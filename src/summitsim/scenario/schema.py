@@ -204,10 +204,11 @@ class Actor(_Strict):
         default_factory=dict, description="turn -> move (or moves), for scripted actors"
     )
 
+    briefing: Briefing
+
     @property
     def script_moves(self) -> dict[int, list[str]]:
         return {t: [m] if isinstance(m, str) else list(m) for t, m in self.script.items()}
-    briefing: Briefing
 
 
 class Effect(_Strict):

@@ -1,0 +1,293 @@
+"""What one actor may know at one turn, and the read-only prediction service policies use.
+
+The engine builds one :class:`TurnView` per turn (the state every actor sees, the legal
+options of every actor, and the engine's own predictions: a move's mean effect, its cost,
+whether a red line would be crossed and what its response would change). Each actor gets an
+:class:`Observation`: the view seen through its eyes (its options, the red lines it knows of
+and its beliefs in them, its own history, and the seeded random source it may draw from).
+
+Policies see only observations. Nothing in them changes the model: states are tuples, maps
+are read-only, and the view's caches hold derived values only.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from types import MappingProxyType
+from typing import Any
+
+from . import predict as pr
+from .compiled import HOLD, CActor, Compiled, CRedLine
+
+Option = tuple[int, ...]  # the action indices taken together in one turn; () is hold
+HOLD_OPTION: Option = ()
+
+
+def option_label(c: Compiled, option: Option) -> str:
+    """``hold``, a move id, or move ids joined by ``+``."""
+    return "+".join(c.actions[k].move for k in option) if option else "hold"
+
+
+def legal_options(c: Compiled, actor: CActor, allowed: Sequence[int]) -> tuple[Option, ...]:
+    """Hold, then every set of up to ``actor.capacity`` allowed moves with at most one move
+    per channel (moves without a channel are each their own), in declaration order."""
+    out: list[Option] = [HOLD_OPTION]
+    for size in range(1, min(actor.capacity, len(allowed)) + 1):
+        for combo in combinations(allowed, size):
+            channels = [c.actions[k].channel for k in combo if c.actions[k].channel is not None]
+            if len(channels) == len(set(channels)):
+                out.append(combo)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRedLine:
+    """A red line as one actor knows it."""
+
+    index: int
+    id: str
+    owner: int
+    description: str
+    response: str
+    belief: float  # the actor's belief that the owner follows through (its own: the truth)
+    own: bool
+
+
+class _DidSet:
+    """``did`` for a hypothetical turn in which the actions in ``taken`` happen."""
+
+    __slots__ = ("taken",)
+
+    def __init__(self, taken: Sequence[int]):
+        self.taken = frozenset(taken)
+
+    def __getitem__(self, i: int) -> int:
+        return 1 if i in self.taken else 0
+
+
+class _UsedPlus:
+    __slots__ = ("base", "taken")
+
+    def __init__(self, base: Sequence[int], taken: Sequence[int]):
+        self.base = base
+        self.taken = frozenset(taken)
+
+    def __getitem__(self, i: int) -> int:
+        return self.base[i] + (1 if i in self.taken else 0)
+
+
+class _Hypo:
+    __slots__ = ("did", "turn", "used", "x")
+
+    def __init__(self, x: list[float], did: Any, used: Any, turn: int):
+        self.x, self.did, self.used, self.turn = x, did, used, turn
+
+
+class TurnView:
+    """This turn as every actor sees it, with the engine's predictions (cached per turn).
+
+    Built by the model at the start of a turn; valid for that turn only."""
+
+    def __init__(
+        self,
+        compiled: Compiled,
+        ctx: Any,
+        allowed: Sequence[Sequence[int]],
+        revealed: Sequence[bool],
+        fired_rl: Sequence[bool],
+        beliefs: Sequence[Sequence[float]],
+    ):
+        self.compiled = compiled
+        self.turn: int = ctx.turn
+        self.x: tuple[float, ...] = tuple(ctx.x)
+        self._ctx = _Hypo(list(self.x), ctx.did, tuple(ctx.used), ctx.turn)
+        self.allowed: tuple[tuple[int, ...], ...] = tuple(tuple(a) for a in allowed)
+        self.options: tuple[tuple[Option, ...], ...] = tuple(
+            legal_options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
+        )
+        self.revealed = tuple(revealed)
+        self.fired_rl = tuple(fired_rl)
+        self.beliefs = tuple(tuple(b) for b in beliefs)
+        self._delta: dict[int, pr.Delta] = {}
+        self._cost: dict[int, float] = {}
+        self._baseline: dict[int, bool] = {}
+        self._responses: dict[int, pr.Delta] = {}
+        self._watched: dict[int, tuple[CRedLine, ...]] = {}
+
+    # ----- moves -----------------------------------------------------------------------
+    def delta(self, action: int) -> pr.Delta:
+        """The mean change a move makes (delayed effects included)."""
+        d = self._delta.get(action)
+        if d is None:
+            d = self._delta[action] = pr.expected_delta(self.compiled.actions[action], self._ctx)
+        return d
+
+    def cost(self, action: int) -> float:
+        v = self._cost.get(action)
+        if v is None:
+            a = self.compiled.actions[action]
+            v = a.constant_cost
+            if v is None:
+                v = float(a.cost(self._ctx))
+            self._cost[action] = v
+        return v
+
+    def partner_cost(self, action: int) -> float:
+        return float(self.compiled.actions[action].partner_cost(self._ctx))
+
+    def gain(self, actor: CActor, delta: pr.Delta) -> float:
+        """The utility change ``delta`` (applied to this turn's state) brings ``actor``."""
+        return pr.gain(self.compiled, actor, self.x, delta)
+
+    # ----- red lines ---------------------------------------------------------------------
+    def knows(self, observer: int, red_line: int) -> bool:
+        return self.revealed[red_line] or self.compiled.red_lines[red_line].owner == observer
+
+    def belief(self, observer: int, red_line: int) -> float:
+        return self.beliefs[observer][red_line]
+
+    def watched(self, observer: int) -> tuple[CRedLine, ...]:
+        """Red lines ``observer`` knows of, owned by others, that could still be crossed."""
+        hit = self._watched.get(observer)
+        if hit is None:
+            hit = self._watched[observer] = tuple(
+                rl
+                for rl in self.compiled.red_lines
+                if rl.owner != observer
+                and self.knows(observer, rl.index)
+                and not (rl.once and self.fired_rl[rl.index])
+            )
+        return hit
+
+    def would_trigger(self, rl: CRedLine, taken: Sequence[int], changes: pr.Changes) -> bool:
+        """Would the moves ``taken`` (with predicted state ``changes``) cross ``rl`` when
+        holding would not?"""
+        if rl.once and self.fired_rl[rl.index]:
+            return False
+        base = self._baseline.get(rl.index)
+        if base is None:
+            hold = _Hypo(list(self.x), _DidSet(()), self._ctx.used, self.turn)
+            base = self._baseline[rl.index] = bool(rl.trigger(hold))
+        if base:
+            return False
+        hypo = _Hypo(
+            pr.overlay(self.x, changes), _DidSet(taken), _UsedPlus(self._ctx.used, taken), self.turn
+        )
+        return bool(rl.trigger(hypo))
+
+    def response_delta(self, rl: CRedLine) -> pr.Delta:
+        """The expected change a red line's response makes."""
+        hit = self._responses.get(rl.index)
+        if hit is None:
+            out: dict[int, float] = {}
+            for k in rl.response_actions:
+                for slot, d in self.delta(k):
+                    out[slot] = out.get(slot, 0.0) + d
+            for slot, d in pr.effects_delta(rl.response_effects, self._ctx):
+                out[slot] = out.get(slot, 0.0) + d
+            hit = self._responses[rl.index] = tuple(out.items())
+        return hit
+
+    def known_red_lines(self, observer: int) -> tuple[KnownRedLine, ...]:
+        c = self.compiled
+        out = []
+        for rl in c.red_lines:
+            own = rl.owner == observer
+            if not own and not self.knows(observer, rl.index):
+                continue
+            belief = rl.credibility if own else self.belief(observer, rl.index)
+            out.append(
+                KnownRedLine(
+                    rl.index,
+                    rl.id,
+                    rl.owner,
+                    rl.description,
+                    rl.response_description,
+                    belief,
+                    own,
+                )
+            )
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one actor may know at one turn.
+
+    ``state`` maps each variable and relation slot (``rel:A:B``) to its value; ``moves`` are
+    the legal moves and ``options`` the legal sets of moves (hold first); ``red_lines`` the
+    red lines the actor knows of, with its beliefs; ``history`` its own past moves as
+    ``(turn, move ids)``; ``seen`` everyone's moves last turn as ``(actor id, move id,
+    status)``; ``rng`` the run's seeded generator (the only randomness a policy may use);
+    ``view`` the turn's prediction service (shared by all actors, read-only)."""
+
+    turn: int
+    actor: CActor
+    state: Mapping[str, float]
+    moves: tuple[int, ...]
+    options: tuple[Option, ...]
+    red_lines: tuple[KnownRedLine, ...]
+    history: tuple[tuple[int, tuple[str, ...]], ...]
+    seen: tuple[tuple[str, str, str], ...]
+    rng: random.Random
+    view: TurnView
+
+    @property
+    def compiled(self) -> Compiled:
+        return self.view.compiled
+
+    def label(self, option: Option) -> str:
+        return option_label(self.view.compiled, option)
+
+    def move_info(self, action: int) -> dict[str, Any]:
+        """A legal move as a player reads it: id, name, description, cost, escalation."""
+        a = self.view.compiled.actions[action]
+        info: dict[str, Any] = {
+            "move": a.move,
+            "name": a.name,
+            "description": a.description.strip(),
+            "escalation": a.escalation,
+            "cost": self.view.cost(action),
+            "channel": a.channel,
+        }
+        if a.consent is not None:
+            info["needs"] = self.view.compiled.actors[a.consent].name
+        return info
+
+
+def make_observation(
+    view: TurnView,
+    actor: CActor,
+    history: tuple[tuple[int, tuple[str, ...]], ...],
+    seen: tuple[tuple[str, str, str], ...],
+    rng: random.Random,
+) -> Observation:
+    c = view.compiled
+    return Observation(
+        turn=view.turn,
+        actor=actor,
+        state=MappingProxyType(dict(zip(c.slots, view.x, strict=True))),
+        moves=view.allowed[actor.index],
+        options=view.options[actor.index],
+        red_lines=view.known_red_lines(actor.index),
+        history=history,
+        seen=seen,
+        rng=rng,
+        view=view,
+    )
+
+
+__all__ = [
+    "HOLD",
+    "HOLD_OPTION",
+    "KnownRedLine",
+    "Observation",
+    "Option",
+    "TurnView",
+    "legal_options",
+    "make_observation",
+    "option_label",
+]

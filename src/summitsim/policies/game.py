@@ -1,0 +1,335 @@
+"""Each turn's simultaneous decisions as a normal-form game, solved as a logit quantal-response
+equilibrium (McKelvey & Palfrey 1995) or by level-k reasoning.
+
+The game. Every actor's options are its legal sets of moves (hold first). The payoff of a
+joint profile to actor ``i`` is the change in its utility once all chosen moves' mean effects
+land (each slot clipped to its bounds), minus the cost of its own moves, plus two terms of its
+own option only: the red-line risk (for each red line of another actor it knows of that its
+option would cross, its belief in the owner's follow-through times the worth of the declared
+response) and, with horizon 2, the discounted worth of the others' best replies next turn.
+
+Expected utility against the others' mixed strategies is exact: utilities are sums over state
+slots, so it needs, per slot, the distribution of the others' summed change. A slot on which
+the actor's utility is affine over every reachable value needs only its mean; only the others
+whose moves reach a kink (a threshold, a target or a bound) of the actor's utility make the
+game interactive. Actors without such a slot have the same best option whatever the others do.
+
+Rationality is scale-free: the logit precision of actor ``i`` is ``r_i / scale_i`` where
+``scale_i`` is the widest gap between its best and worst option this turn, whether the others
+hold or pick at random. The equilibrium is followed from ``lambda = 0`` along the principal
+branch by continuation (the precision doubled stage by stage, a damped fixed-point iteration
+at each stage). ``rationality: inf`` is the end of that branch, computed at ``R_INF``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..engine.compiled import CActor, Compiled
+from ..engine.observation import Option, TurnView, option_label
+from .base import Anticipated
+
+R_INF = 1000.0  # "inf" rationality, in scale-free units
+TOL = 1e-8  # largest change in any probability when the iteration stops
+MAX_ITER = 400  # per continuation stage
+TIE = 1e-12
+
+Mixed = list[float]
+
+
+@dataclass
+class Player:
+    """One actor's side of the turn's game."""
+
+    actor: CActor
+    options: tuple[Option, ...]
+    deltas: list[dict[int, float]]  # per option: expected change (moves expected refused left out)
+    costs: list[float]
+    risk: list[float]  # red-line risk per option (belief x worth, summed)
+    ahead: list[float]  # discounted worth of next turn's replies (horizon 2)
+    anticipated: list[list[Anticipated]]
+    refused: list[list[int]]
+    live: list[int] = field(default_factory=list)  # slots whose value depends on the others
+    lam: float = 0.0  # logit precision, raw utility units
+
+
+class SlotModel:
+    """Who moves a slot and by how much, per option."""
+
+    def __init__(self, players: list[Player], slot: int):
+        self.slot = slot
+        self.moves: list[tuple[int, list[float]]] = []  # (player, change per option)
+        for j, p in enumerate(players):
+            vals = [d.get(slot, 0.0) for d in p.deltas]
+            if any(vals):
+                self.moves.append((j, vals))
+
+    def others(self, i: int) -> list[tuple[int, list[float]]]:
+        return [(j, v) for j, v in self.moves if j != i]
+
+    def reach(self) -> tuple[float, float]:
+        lo = sum(min(v) for _, v in self.moves)
+        hi = sum(max(v) for _, v in self.moves)
+        return lo, hi
+
+
+def _slot_fn(actor: CActor, slot: int) -> Callable[[float], float]:
+    w, f = actor.slot_terms[slot]
+    if f is None:
+        return lambda v: w * v
+    return f
+
+
+def _kinks(actor: CActor, slot: int) -> list[float]:
+    return [t.ref for t in actor.terms if t.slot == slot and t.kind not in ("raise", "lower")]
+
+
+class LiveSlot:
+    """A slot on which a player's utility has a kink (or a bound) the others can reach: its
+    expected value needs the distribution of the others' summed change."""
+
+    __slots__ = ("base", "f", "hi", "lo", "others", "own_index", "own_values", "slot", "x")
+
+    def __init__(self, game: TurnGame, i: int, s: int):
+        self.slot = s
+        self.f = game.fns[i][s]
+        self.x = game.x[s]
+        self.lo, self.hi = game.c.lo[s], game.c.hi[s]
+        self.base = self.f(self.x)
+        self.others = game.slots[s].others(i)
+        values = [d.get(s, 0.0) for d in game.players[i].deltas]
+        self.own_values = list(dict.fromkeys(values))
+        self.own_index = [self.own_values.index(v) for v in values]
+
+    def add(self, sigma: Sequence[Mixed], out: list[float]) -> None:
+        dist = {0.0: 1.0}
+        for j, vals in self.others:
+            dist = _convolve(dist, vals, sigma[j])
+        f, x, lo, hi, base = self.f, self.x, self.lo, self.hi, self.base
+        worth = []
+        for own in self.own_values:
+            total = 0.0
+            for dv, q in dist.items():
+                v = x + own + dv
+                total += q * f(lo if v < lo else hi if v > hi else v)
+            worth.append(total - base)
+        for o, k in enumerate(self.own_index):
+            out[o] += worth[k]
+
+
+class TurnGame:
+    """The turn's game: players, their options and payoffs, and its solution."""
+
+    def __init__(self, view: TurnView, players: list[Player]):
+        self.view = view
+        self.c: Compiled = view.compiled
+        self.x = view.x
+        self.players = players
+        self.slots = {s: SlotModel(players, s) for p in players for s in p.actor.slot_terms}
+        self.fns = [{s: _slot_fn(p.actor, s) for s in p.actor.slot_terms} for p in players]
+        self.affine = [self._affine(i) for i in range(len(players))]
+        for i, p in enumerate(players):
+            p.live = [s for s in p.actor.slot_terms if s not in self.affine[i]]
+        self.live = [[LiveSlot(self, i, s) for s in p.live] for i, p in enumerate(players)]
+        self.static = [self._static(i) for i in range(len(players))]
+
+    # ----- structure -------------------------------------------------------------------
+    def _affine(self, i: int) -> dict[int, float | None]:
+        """Slots on which actor ``i``'s utility is affine over every reachable value, with
+        the slope (None: no one else moves the slot, so the exact value is cheap)."""
+        c, x = self.c, self.x
+        out: dict[int, float | None] = {}
+        for s in self.players[i].actor.slot_terms:
+            sm = self.slots[s]
+            if not sm.others(i):
+                out[s] = None
+                continue
+            d_lo, d_hi = sm.reach()
+            a, b = x[s] + d_lo, x[s] + d_hi
+            if a < c.lo[s] or b > c.hi[s]:
+                continue
+            if any(a < k < b for k in _kinks(self.players[i].actor, s)):
+                continue
+            f = self.fns[i][s]
+            out[s] = (f(b) - f(a)) / (b - a) if b > a else 0.0
+        return out
+
+    def _static(self, i: int) -> tuple[list[float], list[float]]:
+        """Per option, the part of expected utility the others cannot change (own moves on
+        slots only it moves, or where its utility is affine; costs), and the red-line and
+        horizon terms, kept apart so that plain values can be reported."""
+        p, x, c = self.players[i], self.x, self.c
+        own = [-cost for cost in p.costs]
+        for s, slope in self.affine[i].items():
+            f = self.fns[i][s]
+            base = f(x[s])
+            for o, d in enumerate(p.deltas):
+                v = d.get(s)
+                if v is None:
+                    continue
+                own[o] += slope * v if slope is not None else f(_clip(c, s, x[s] + v)) - base
+        extra = [r + a for r, a in zip(p.risk, p.ahead, strict=True)]
+        return own, extra
+
+    @property
+    def coupled(self) -> list[int]:
+        """The players whose best option depends on what the others do."""
+        return [i for i, p in enumerate(self.players) if p.live]
+
+    # ----- expected utility ------------------------------------------------------------
+    def choice_values(self, i: int, sigma: Sequence[Mixed]) -> list[float]:
+        """Expected utility of each of player ``i``'s options against ``sigma``, up to a
+        constant the others' moves add to every option alike (what a choice needs)."""
+        own, extra = self.static[i]
+        out = [a + b for a, b in zip(own, extra, strict=True)]
+        for live in self.live[i]:
+            live.add(sigma, out)
+        return out
+
+    def eu(self, i: int, sigma: Sequence[Mixed], plain: bool = False) -> list[float]:
+        """Expected utility of each of player ``i``'s options against ``sigma`` (exact;
+        ``plain``: without the red-line and horizon terms)."""
+        out = self.choice_values(i, sigma)
+        if plain:
+            out = [v - e for v, e in zip(out, self.static[i][1], strict=True)]
+        shift = 0.0
+        for s, slope in self.affine[i].items():
+            if slope is not None:
+                shift += slope * sum(_mean(v, sigma[j]) for j, v in self.slots[s].others(i))
+        return [v + shift for v in out] if shift else out
+
+    def payoff(self, profile: Sequence[int]) -> list[float]:
+        """Each player's payoff when they play the options in ``profile``."""
+        sigma = [_point(len(p.options), o) for p, o in zip(self.players, profile, strict=True)]
+        return [self.eu(i, sigma)[o] for i, o in enumerate(profile)]
+
+    # ----- rationality -----------------------------------------------------------------
+    def set_precision(self) -> None:
+        """lambda_i = rationality_i / scale_i (scale: the widest gap between the player's best
+        and worst option, when the others hold or when they pick at random)."""
+        hold = [_point(len(p.options), 0) for p in self.players]
+        uniform = [[1.0 / len(p.options)] * len(p.options) for p in self.players]
+        for i, p in enumerate(self.players):
+            spread = _spread(self.choice_values(i, hold))
+            if p.live:
+                spread = max(spread, _spread(self.choice_values(i, uniform)))
+            r = R_INF if math.isinf(p.actor.beta) else p.actor.beta
+            p.lam = r / spread if spread > TIE else 0.0
+
+
+def _clip(c: Compiled, s: int, v: float) -> float:
+    lo, hi = c.lo[s], c.hi[s]
+    return lo if v < lo else hi if v > hi else v
+
+
+def _mean(vals: list[float], probs: Mixed) -> float:
+    return sum(v * q for v, q in zip(vals, probs, strict=True))
+
+
+def _convolve(dist: dict[float, float], vals: list[float], probs: Mixed) -> dict[float, float]:
+    mine: dict[float, float] = {}
+    for v, q in zip(vals, probs, strict=True):
+        if q > 0.0:
+            mine[v] = mine.get(v, 0.0) + q
+    out: dict[float, float] = {}
+    for a, pa in dist.items():
+        for b, pb in mine.items():
+            out[a + b] = out.get(a + b, 0.0) + pa * pb
+    return out
+
+
+def _point(n: int, k: int) -> Mixed:
+    out = [0.0] * n
+    out[k] = 1.0
+    return out
+
+
+def _spread(values: list[float]) -> float:
+    return max(values) - min(values)
+
+
+def logit(values: list[float], lam: float) -> Mixed:
+    top = max(values)
+    weights = [math.exp(lam * (v - top)) for v in values]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def argmax_point(values: list[float]) -> Mixed:
+    """The best option for sure (ties: the first, in declaration order, hold first)."""
+    top = max(values)
+    best = next(k for k, v in enumerate(values) if v >= top - TIE)
+    return _point(len(values), best)
+
+
+# --------------------------------------------------------------------------------------
+# Solution concepts
+# --------------------------------------------------------------------------------------
+def respond(game: TurnGame, i: int, sigma: Sequence[Mixed], scale: float = 1.0) -> Mixed:
+    p = game.players[i]
+    return logit(game.choice_values(i, sigma), p.lam * scale)
+
+
+def quantal_equilibrium(game: TurnGame) -> list[Mixed]:
+    """The logit QRE on the principal branch: players whose best option does not depend on
+    the others answer once; the rest are solved by continuation in the precision."""
+    n = len(game.players)
+    sigma: list[Mixed] = [[1.0 / len(p.options)] * len(p.options) for p in game.players]
+    coupled = game.coupled
+    for i in range(n):
+        if i not in coupled:
+            sigma[i] = respond(game, i, sigma)
+    if coupled:
+        _continue(game, sigma, coupled)
+    return sigma
+
+
+def _stages(game: TurnGame, coupled: list[int]) -> list[float]:
+    top = max(
+        R_INF if math.isinf(game.players[i].actor.beta) else game.players[i].actor.beta
+        for i in coupled
+    )
+    k = max(0, math.ceil(math.log2(max(top, 1.0))))
+    return [2.0**-j for j in range(k, -1, -1)]
+
+
+def _continue(game: TurnGame, sigma: list[Mixed], coupled: list[int]) -> None:
+    alpha = 1.0
+    for scale in _stages(game, coupled):
+        alpha = min(1.0, 2 * alpha)
+        prev = math.inf
+        for _ in range(MAX_ITER):
+            new = {i: respond(game, i, sigma, scale) for i in coupled}
+            res = max(abs(a - b) for i in coupled for a, b in zip(new[i], sigma[i], strict=True))
+            if res < TOL:
+                for i in coupled:
+                    sigma[i] = new[i]
+                break
+            if res >= 0.9 * prev:
+                alpha = max(alpha * 0.5, 1e-4)
+            prev = res
+            for i in coupled:
+                sigma[i] = [
+                    (1 - alpha) * a + alpha * b for a, b in zip(sigma[i], new[i], strict=True)
+                ]
+
+
+def level_k(game: TurnGame, depth: int, levels: dict[int, list[Mixed]]) -> list[Mixed]:
+    """Everyone's level-``depth`` play (level 0 holds; level k answers level k-1), memoised
+    in ``levels``."""
+    hit = levels.get(depth)
+    if hit is not None:
+        return hit
+    if depth == 0:
+        out = [_point(len(p.options), 0) for p in game.players]
+    else:
+        below = level_k(game, depth - 1, levels)
+        out = [respond(game, i, below) for i in range(len(game.players))]
+    levels[depth] = out
+    return out
+
+
+def option_name(c: Compiled, option: Option) -> str:
+    return option_label(c, option)
