@@ -15,8 +15,9 @@ whose moves reach a kink (a threshold, a target or a bound) of the actor's utili
 game interactive. Actors without such a slot have the same best option whatever the others do.
 
 Rationality is scale-free: the logit precision of actor ``i`` is ``r_i / scale_i`` where
-``scale_i`` is the widest gap between its best and worst option this turn, whether the others
-hold or pick at random. The equilibrium is followed from ``lambda = 0`` along the principal
+``scale_i`` is the gap between its best option this turn and the middle (median) of its other
+options, the larger of the two gaps found when the others hold and when they pick at random.
+The equilibrium is followed from ``lambda = 0`` along the principal
 branch by continuation (the precision doubled stage by stage, a damped fixed-point iteration
 at each stage). ``rationality: inf`` is the end of that branch, computed at ``R_INF``.
 """
@@ -207,8 +208,8 @@ class TurnGame:
 
     # ----- rationality -----------------------------------------------------------------
     def set_precision(self) -> None:
-        """lambda_i = rationality_i / scale_i (scale: the widest gap between the player's best
-        and worst option, when the others hold or when they pick at random)."""
+        """lambda_i = rationality_i / scale_i (scale: the gap between the player's best option
+        and the median of its others, when the others hold or when they pick at random)."""
         hold = [_point(len(p.options), 0) for p in self.players]
         uniform = [[1.0 / len(p.options)] * len(p.options) for p in self.players]
         for i, p in enumerate(self.players):
@@ -247,7 +248,15 @@ def _point(n: int, k: int) -> Mixed:
 
 
 def _spread(values: list[float]) -> float:
-    return max(values) - min(values)
+    """The gap between the best option and the middle of the rest (the median of the other
+    options; with two options, simply the gap between them). Robust to one disastrous option,
+    which would otherwise make every other option look alike."""
+    if len(values) < 2:
+        return 0.0
+    rest = sorted(values)[:-1]
+    mid = len(rest) // 2
+    median = rest[mid] if len(rest) % 2 else 0.5 * (rest[mid - 1] + rest[mid])
+    return max(values) - median
 
 
 def logit(values: list[float], lam: float) -> Mixed:
@@ -333,3 +342,45 @@ def level_k(game: TurnGame, depth: int, levels: dict[int, list[Mixed]]) -> list[
 
 def option_name(c: Compiled, option: Option) -> str:
     return option_label(c, option)
+
+
+@dataclass
+class GameReport:
+    """The game a turn poses, as the engine solves it, for checking against other solvers.
+
+    ``players`` are the actors whose best option depends on the others (the interactive
+    part of the turn); the rest play their fixed logit answers, folded into ``payoff`` as
+    expectations. ``payoff(profile)`` gives each listed player's payoff (raw utility units)
+    for a joint profile of option indices; ``lam`` the logit precisions; ``probs`` the
+    engine's equilibrium mixed strategies."""
+
+    players: list[str]
+    options: list[tuple[str, ...]]
+    lam: list[float]
+    probs: list[Mixed]
+    payoff: Callable[[Sequence[int]], list[float]]
+
+
+def turn_game(model: object, everyone: bool = False) -> GameReport:
+    """The game of ``model``'s current (or next) turn and its logit QRE (``everyone``: all
+    actors, not only the interactive ones)."""
+    from .ai import build_game
+
+    view = model.observe(0).view  # type: ignore[attr-defined]
+    game = build_game(view)
+    sigma = quantal_equilibrium(game)
+    who = list(range(len(game.players))) if everyone else game.coupled
+
+    def payoff(profile: Sequence[int]) -> list[float]:
+        mixed = list(sigma)
+        for i, o in zip(who, profile, strict=True):
+            mixed[i] = _point(len(game.players[i].options), o)
+        return [game.eu(i, mixed)[o] for i, o in zip(who, profile, strict=True)]
+
+    return GameReport(
+        players=[game.players[i].actor.id for i in who],
+        options=[tuple(option_label(game.c, o) for o in game.players[i].options) for i in who],
+        lam=[game.players[i].lam for i in who],
+        probs=[sigma[i] for i in who],
+        payoff=payoff,
+    )
