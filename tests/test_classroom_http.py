@@ -4,50 +4,19 @@ each team may see and do, forged Dash callbacks, input validation and escaping."
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 
+from _classroom import Live
 from summitsim.classroom.client import Client
-from summitsim.classroom.game import new_def
-from summitsim.classroom.server import make_server
-from summitsim.classroom.store import GameStore, create
-
-SCEN = "pyongyang-2024"
-
-
-class Live:
-    def __init__(self, tmp_path):
-        gdef = new_def(SCEN, ["russia", "south_korea", "united_states"], seed=2, turns=4)
-        self.db = tmp_path / "g.sqlite"
-        self.codes, self.instructor_code = create(self.db, gdef, deadline_minutes=10)
-        self.store = GameStore(self.db)
-        self.srv = make_server(self.store, "127.0.0.1", 0)
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.srv.server_port}"
-
-    def team(self, actor: str) -> Client:
-        c = Client(self.base)
-        assert c.login(self.codes[actor]).status_code == 302
-        return c
-
-    def instructor(self) -> Client:
-        c = Client(self.base)
-        assert c.login(self.instructor_code).status_code == 302
-        return c
-
-    def submissions(self) -> list[tuple[str, str]]:
-        return [(r[4], json.loads(r[5])["move"]) for r in self.store.rows() if r[2] == "submit"]
 
 
 @pytest.fixture
 def live(tmp_path):
     lv = Live(tmp_path)
     yield lv
-    lv.srv.shutdown()
-    lv.srv.server_close()
+    lv.stop()
 
 
 def view_text(resp) -> str:

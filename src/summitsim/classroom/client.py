@@ -6,6 +6,7 @@ The tests and benchmarks use it; an instructor can script a game with it too.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -29,6 +30,17 @@ INSTRUCTOR_VIEW = [
     ("i-seen", "data"),
 ]
 CONTROL_INPUTS = ["i-close", "i-pause", "i-resume", "i-undo", "i-inject", "i-adjust"]
+
+
+Prop = tuple[Any, str, Any]  # (component id, property, value)
+
+
+def prop_spec(p: Prop | list[Prop]) -> Any:
+    """One input or state of a request; a list of them for a wildcard (``ALL``) id."""
+    if isinstance(p, list):
+        return [prop_spec(x) for x in p]
+    i, prop, v = p
+    return {"id": i, "property": prop, "value": v}
 
 
 def output_spec(outputs: list[tuple[str, str]]) -> tuple[str, Any]:
@@ -72,8 +84,8 @@ class Client:
     def callback(
         self,
         outputs: list[tuple[str, str]],
-        inputs: list[tuple[str, str, Any]],
-        state: list[tuple[str, str, Any]] = (),  # type: ignore[assignment]
+        inputs: list[Prop | list[Prop]],
+        state: list[Prop | list[Prop]] = (),  # type: ignore[assignment]
         changed: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
@@ -81,8 +93,8 @@ class Client:
         body = {
             "output": text,
             "outputs": spec,
-            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-            "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
+            "inputs": [prop_spec(p) for p in inputs],
+            "state": [prop_spec(p) for p in state],
             "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
         }
         h = {"X-CSRFToken": self.csrf} if headers is None else headers
@@ -141,3 +153,13 @@ class Client:
             changed=f"i-{what}.n_clicks",
         )
         return r.status_code, self.message(r, "i-msg")
+
+    def drop(self, actor: str) -> tuple[int, Any]:
+        """The instructor's *Drop* button (confirmed) for a team's submitted move."""
+        key = {"type": "i-drop", "actor": actor}
+        r = self.callback(
+            [("i-drop-msg", "children")],
+            [[(key, "submit_n_clicks", 1)]],
+            changed=json.dumps(key, sort_keys=True, separators=(",", ":")) + ".submit_n_clicks",
+        )
+        return r.status_code, self.message(r, "i-drop-msg")

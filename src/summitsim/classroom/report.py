@@ -5,10 +5,10 @@ It is the static HTML report of :mod:`summitsim.viz.report` with one extra secti
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from ..policies.base import Decision, sentence
+from ..viz.report import escape
 from .game import ClosedTurn, GameDef, replay
 
 
@@ -53,7 +53,7 @@ def _played(result: dict[str, Any], turn: int, actor: str) -> dict[str, Any]:
 
 def choices_html(rows: list[dict[str, Any]]) -> str:
     """The section that sets each team's choices beside the AI's (all text escaped)."""
-    e = html.escape
+    e = escape
     out = [
         "<p>For each turn: what the team did and why, and what the AI advisor would have "
         "chosen in the same position, and why.</p>",

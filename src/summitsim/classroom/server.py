@@ -10,20 +10,25 @@ Security model (see docs/classroom.md):
   it comes from, the same origin;
 - every callback re-checks who is asking and what they may do: nothing the browser sends
   (component values, ``dcc.Store`` data) is trusted for identity or rules;
-- wrong codes are slowed down per client address; codes are compared in constant time.
+- wrong codes are slowed down per client address, one attempt at a time once an address
+  has failed (:mod:`.login`); codes are compared in constant time;
+- sessions expire (``GameStore.session_ttl``); the server serves a bounded number of
+  connections, each with a read timeout, and refuses malformed callback bodies with 400
+  (:mod:`summitsim.web`).
 """
 
 from __future__ import annotations
 
 import hmac
-import html as htmlmod
+import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+from ..web import MAX_CONNECTIONS, READ_TIMEOUT, BoundedServer, check_callback_bodies
+from . import login as signin
 from .game import (
     MAX_TEXT,
     GameError,
@@ -33,52 +38,10 @@ from .game import (
     public_state,
     redact,
 )
-from .store import GameStore, Identity
+from .store import SESSION_HOURS, GameStore, Identity
 
 REFRESH_MS = 2000
 MAX_BODY = 64 * 1024
-
-
-class Throttle:
-    """Slows down repeated wrong codes from one address: 0.5 s, 1 s, 2 s ... up to 8 s."""
-
-    def __init__(self) -> None:
-        self.fails: dict[str, tuple[int, float]] = {}
-        self.lock = threading.Lock()
-
-    def delay(self, addr: str) -> float:
-        with self.lock:
-            n, last = self.fails.get(addr, (0, 0.0))
-            if n and time.monotonic() - last > 600:
-                n = 0
-            return 0.0 if n == 0 else min(8.0, 0.25 * 2**n)
-
-    def failed(self, addr: str) -> None:
-        with self.lock:
-            n, _ = self.fails.get(addr, (0, 0.0))
-            self.fails[addr] = (n + 1, time.monotonic())
-            if len(self.fails) > 10000:
-                self.fails.clear()
-
-    def succeeded(self, addr: str) -> None:
-        with self.lock:
-            self.fails.pop(addr, None)
-
-
-LOGIN_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>summitsim classroom</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:32em;margin:4em auto;padding:0 1em}}
-input{{font-size:1.2em;padding:.3em;width:100%;box-sizing:border-box;margin:.5em 0}}
-button{{font-size:1.1em;padding:.4em 1.2em}} .error{{color:#b00020}}</style></head>
-<body><h1>{title}</h1><p>Enter the join code your instructor gave your team.</p>
-{error}<form method="post" action="/login">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="code">Join code</label>
-<input id="code" name="code" autocomplete="off" autofocus maxlength="64"
- placeholder="your join code">
-<button id="enter" type="submit">Enter</button></form></body></html>
-"""
 
 
 STYLE = """
@@ -90,7 +53,8 @@ button{font-size:1em;padding:.35em .9em;margin:.2em .3em .2em 0;cursor:pointer;
 border:1px solid #888;border-radius:5px;background:#fff} button:hover{background:#eef}
 #t-submit,#i-close{background:#0b5394;color:#fff;border-color:#0b5394}
 #t-move label{padding:.15em 0}
-#t-msg,#i-msg{margin:.4em 0;font-weight:600;color:#0b5394} table{border-collapse:collapse}
+#t-msg,#i-msg,#i-drop-msg{margin:.4em 0;font-weight:600;color:#0b5394}
+table{border-collapse:collapse}
 td{border-bottom:1px solid #eee;padding:.25em .6em;vertical-align:top}
 tr.submitted td{background:#eef7ee}
 small.why{color:#555} .logout{margin-top:2em}
@@ -102,10 +66,31 @@ INDEX = (
 )
 
 
-def create_app(store: GameStore) -> Any:
-    """The Dash app for one game file."""
+def csrf_token() -> str:
+    """This browser session's CSRF token (made on first use)."""
     import flask
-    from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+    tok = flask.session.get("csrf")
+    if not isinstance(tok, str) or len(tok) < 20:
+        tok = secrets.token_urlsafe(32)
+        flask.session["csrf"] = tok
+    return tok
+
+
+def same_origin() -> bool:
+    """False when the browser says the request comes from another origin."""
+    import flask
+
+    origin = flask.request.headers.get("Origin") or flask.request.headers.get("Referer")
+    if not origin:
+        return True
+    return urlparse(origin).netloc == flask.request.host
+
+
+def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any:
+    """The Dash app for one game file (``throttle``: the wrong-code slowdown to use)."""
+    import flask
+    from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
     server = flask.Flask("summitsim.classroom")
     server.secret_key = store.secret_key()
@@ -118,7 +103,7 @@ def create_app(store: GameStore) -> Any:
         TESTING=False,
         PROPAGATE_EXCEPTIONS=False,
     )
-    throttle = Throttle()
+    throttle = throttle or signin.Throttle()
     title = store.compiled.spec.meta.title
 
     def who() -> Identity | None:
@@ -139,19 +124,6 @@ def create_app(store: GameStore) -> Any:
         if w is None or w.role != "team" or w.actor is None:
             raise _forbidden()
         return w.actor
-
-    def csrf_token() -> str:
-        tok = flask.session.get("csrf")
-        if not isinstance(tok, str) or len(tok) < 20:
-            tok = secrets.token_urlsafe(32)
-            flask.session["csrf"] = tok
-        return tok
-
-    def same_origin() -> bool:
-        origin = flask.request.headers.get("Origin") or flask.request.headers.get("Referer")
-        if not origin:
-            return True
-        return urlparse(origin).netloc == flask.request.host
 
     @server.before_request
     def guard() -> Any:
@@ -184,20 +156,11 @@ def create_app(store: GameStore) -> Any:
     @server.route("/login", methods=["GET", "POST"])
     def login() -> Any:
         req = flask.request
-        error = ""
+        status = 200
         if req.method == "POST":
             addr = req.remote_addr or "?"
-            wait = throttle.delay(addr)
-            if wait:
-                time.sleep(wait)
-            code = req.form.get("code", "")
-            ident = store.check_code(code[:64]) if isinstance(code, str) else None
-            if ident is None:
-                throttle.failed(addr)
-                time.sleep(0.2)
-                error = '<p class="error" id="error">That code is not valid.</p>'
-            else:
-                throttle.succeeded(addr)
+            ident, status = signin.check(store, throttle, addr, req.form.get("code", ""))
+            if ident is not None:
                 old = flask.session.get("sid")
                 if old:
                     store.end_session(old)
@@ -205,10 +168,11 @@ def create_app(store: GameStore) -> Any:
                 flask.session["sid"] = store.new_session(ident)
                 csrf_token()
                 return flask.redirect("/")
-        page = LOGIN_PAGE.format(
-            title=htmlmod.escape(title), error=error, csrf=htmlmod.escape(csrf_token())
-        )
-        return flask.Response(page, 401 if error else 200, mimetype="text/html")
+        error = {401: signin.WRONG, 429: signin.BUSY}.get(status, "")
+        resp = flask.Response(signin.page(title, csrf_token(), error), status, mimetype="text/html")
+        if status == 429:
+            resp.headers["Retry-After"] = "2"
+        return resp
 
     @server.route("/logout", methods=["POST"])
     def logout() -> Any:
@@ -230,8 +194,9 @@ def create_app(store: GameStore) -> Any:
             flask.abort(403)
         from .report import after_action
 
-        s = store.state()
-        return flask.Response(after_action(store.gdef, s.closed), mimetype="text/html")
+        page = after_action(store.gdef, store.state().closed)
+        # the report replaces characters it may not show; "replace" is the last guard
+        return flask.Response(page.encode("utf-8", "replace"), mimetype="text/html")
 
     @server.errorhandler(413)
     def too_big(_: Any) -> Any:
@@ -247,6 +212,7 @@ def create_app(store: GameStore) -> Any:
     )
 
     app.index_string = INDEX
+    check_callback_bodies(app)
 
     # ----- layouts ---------------------------------------------------------------------
     def logout_form() -> Any:
@@ -307,6 +273,7 @@ def create_app(store: GameStore) -> Any:
                 html.H1(f"Instructor: {title}"),
                 html.Div(id="i-status", className="status"),
                 html.Div(id="i-teams"),
+                html.Div(id="i-drop-msg", role="status"),
                 html.Div(
                     [
                         html.H2("Control"),
@@ -562,6 +529,7 @@ def create_app(store: GameStore) -> Any:
                             html.Td(f"submitted {at}"),
                             html.Td(p.move.move),
                             html.Td(p.move.justification),
+                            html.Td(drop_button(a, name)),
                         ],
                         className="submitted",
                     )
@@ -622,6 +590,22 @@ def create_app(store: GameStore) -> Any:
         return no_update
 
     @app.callback(
+        Output("i-drop-msg", "children"),
+        Input({"type": "i-drop", "actor": ALL}, "submit_n_clicks"),
+        prevent_initial_call=True,
+    )
+    @guarded
+    def drop(_: Any) -> Any:
+        if not is_instructor():
+            raise _forbidden()
+        actor = clicked_actor(ctx.triggered)
+        if actor is None:
+            return no_update
+        turn = store.drop(actor)
+        name = store.compiled.actors[store.compiled.actor_index[actor]].name
+        return f"{name}'s move for turn {turn} was dropped."
+
+    @app.callback(
         Output("loc", "href"),
         Input("logout", "n_clicks"),
         prevent_initial_call=True,
@@ -636,27 +620,70 @@ def create_app(store: GameStore) -> Any:
     return app
 
 
+def drop_button(actor: str, name: str) -> Any:
+    """The instructor's button that drops a team's submitted move, after a confirmation."""
+    from dash import dcc, html
+
+    return dcc.ConfirmDialogProvider(
+        html.Button("Drop", className="drop"),
+        id={"type": "i-drop", "actor": actor},
+        message=f"Drop {name}'s move for this turn? The team may submit again; if it does "
+        "not, it is played as you choose when you close the turn.",
+    )
+
+
+def clicked_actor(triggered: Any) -> str | None:
+    """The actor of the confirmed Drop button in Dash's ``triggered`` list, if any."""
+    for t in triggered if isinstance(triggered, list) else []:
+        prop = t.get("prop_id") if isinstance(t, dict) else None
+        if not isinstance(prop, str) or not t.get("value"):
+            continue
+        try:
+            key = json.loads(prop.rsplit(".", 1)[0])
+        except ValueError:
+            continue
+        if isinstance(key, dict) and isinstance(key.get("actor"), str):
+            return str(key["actor"])
+    return None
+
+
 def _forbidden() -> Exception:
     from werkzeug.exceptions import Forbidden
 
     return Forbidden("not allowed for this session")
 
 
-def make_server(store: GameStore, host: str, port: int) -> Any:
+def make_server(
+    store: GameStore,
+    host: str,
+    port: int,
+    *,
+    throttle: signin.Throttle | None = None,
+    max_connections: int = MAX_CONNECTIONS,
+    timeout: float = READ_TIMEOUT,
+) -> Any:
+    """The game's HTTP server: at most ``max_connections`` served at once (more get 503),
+    each dropped after ``timeout`` seconds without a byte from the client."""
     from werkzeug.serving import WSGIRequestHandler
-    from werkzeug.serving import make_server as mk
 
     class KeepAlive(WSGIRequestHandler):
         protocol_version = "HTTP/1.1"  # browsers reuse one connection for the 2 s refreshes
 
-    app = create_app(store)
-    return mk(host, port, app.server, threaded=True, request_handler=KeepAlive)
+    app = create_app(store, throttle)
+    return BoundedServer(host, port, app.server, KeepAlive, max_connections, timeout)
 
 
-def serve(path: str, host: str = "127.0.0.1", port: int = 8050, quiet: bool = False) -> None:
+def serve(
+    path: str,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    quiet: bool = False,
+    session_hours: float | None = None,
+) -> None:
     import logging
 
-    store = GameStore(path)
+    hours = SESSION_HOURS if session_hours is None else session_hours
+    store = GameStore(path, session_ttl=hours * 3600)
     srv = make_server(store, host, port)
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

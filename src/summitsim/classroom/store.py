@@ -5,7 +5,9 @@ written in a ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL`` (in WAL m
 is on disk before the player is told it was accepted. The game's state is the fold of that
 log (see :meth:`GameStore.state`) and the world state follows by replaying it.
 
-Join codes are stored only as SHA-256 digests and compared in constant time.
+Join codes are stored only as SHA-256 digests and compared in constant time. The file holds
+the session-signing secret, so it is created readable by its owner only (0600); sessions
+expire after ``session_ttl`` seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -59,7 +62,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     created REAL NOT NULL
 );
 """
-KINDS = ("submit", "close", "undo", "inject", "adjust", "pause", "resume")
+KINDS = ("submit", "drop", "close", "undo", "inject", "adjust", "pause", "resume")
+SESSION_HOURS = 3.0  # how long a sign-in lasts: a lesson, with time to spare
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -127,6 +131,9 @@ def fold_onto(s: GameState, rows: list[tuple[int, float, str, int, str | None, s
         if kind == "submit":
             if turn == s.turn and actor is not None:
                 s.pending[actor] = Pending(Move.from_dict(d), at)
+        elif kind == "drop":
+            if turn == s.turn and actor is not None:
+                s.pending.pop(actor, None)
         elif kind in ("inject", "adjust"):
             if turn == s.turn:
                 s.events.append(d)
@@ -168,8 +175,9 @@ class _Queued:
 class GameStore:
     """One game's SQLite file. Safe to share between threads (a connection per thread)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, session_ttl: float = SESSION_HOURS * 3600):
         self.path = Path(path)
+        self.session_ttl = session_ttl
         if not self.path.is_file():
             raise GameError(f"no game at {self.path} (create one with `summitsim classroom new`)")
         self._local = threading.local()
@@ -286,6 +294,7 @@ class GameStore:
     def new_session(self, who: Identity) -> str:
         sid = secrets.token_urlsafe(32)
         with self.write() as c:
+            c.execute("DELETE FROM sessions WHERE created <= ?", (self._expired(),))
             c.execute(
                 "INSERT INTO sessions (digest, role, actor, created) VALUES (?, ?, ?, ?)",
                 (digest(sid), who.role, who.actor, time.time()),
@@ -297,10 +306,17 @@ class GameStore:
             return None
         row = (
             self.conn()
-            .execute("SELECT role, actor FROM sessions WHERE digest = ?", (digest(sid),))
+            .execute(
+                "SELECT role, actor FROM sessions WHERE digest = ? AND created > ?",
+                (digest(sid), self._expired()),
+            )
             .fetchone()
         )
         return Identity(row[0], row[1]) if row else None
+
+    def _expired(self) -> float:
+        """Sessions created at or before this time have expired."""
+        return time.time() - self.session_ttl
 
     def end_session(self, sid: Any) -> None:
         if isinstance(sid, str):
@@ -349,6 +365,21 @@ class GameStore:
             raise GameError(f"{move} is not possible this turn")
         item = _Queued(actor, Move(actor, move, text, "human").to_dict(), s.version, turn)
         self._group_commit(item)
+        return s.turn
+
+    def drop(self, actor: Any) -> int:
+        """Drop a team's submitted move for the open turn (the instructor's *Drop*); the
+        team may submit again. Returns the turn."""
+        if actor not in self.gdef.humans:
+            raise GameError("that actor is not played by a team in this game")
+        with self.write() as c:
+            s = self.state(c)
+            if self.finished(s):
+                raise GameError("the game is over")
+            if actor not in s.pending:
+                name = self.compiled.actors[self.compiled.actor_index[actor]].name
+                raise GameError(f"{name} has no move to drop.")
+            self._append(c, "drop", s.turn, actor, {})
         return s.turn
 
     def _group_commit(self, item: _Queued) -> None:
@@ -537,6 +568,9 @@ def _create(
 ) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
+        # owner-only from the start (it holds the signing secret); SQLite gives its -wal and
+        # -shm files the same mode
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         c = connect(tmp)
         c.executescript(SCHEMA)
         meta = {

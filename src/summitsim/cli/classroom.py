@@ -61,13 +61,23 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8050,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not log each request.")] = False,
+    session_hours: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1, max=72, help="Hours a sign-in lasts, then the code is asked again [3]."
+        ),
+    ] = None,
 ) -> None:
     """Serve the game to the teams and the instructor (Ctrl-C stops; the game is kept)."""
     from ..classroom.server import serve as run_server
+    from ..web import exposure_warning
 
+    warning = exposure_warning(host, "the classroom server")
+    if warning:
+        typer.echo(warning, err=True)
     with user_errors():
         try:
-            run_server(str(db), host, port, quiet)
+            run_server(str(db), host, port, quiet, session_hours)
         except OSError as exc:
             fail(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}")
 

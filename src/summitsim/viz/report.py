@@ -6,7 +6,7 @@
 
 Other parts (the classroom's after-action report) add their own sections with
 ``extra_sections=[Section("Decisions by the players", "<p>…</p>")]``; a section's ``html`` is
-inserted as given, so the caller escapes any user text in it (``html.escape``).
+inserted as given, so the caller escapes any user text in it (with :func:`escape`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from ..files import write_atomic
 from ..scenario.schema import Scenario
+from ..text import scrub
 from . import figures as F
 from .labels import Labels, scenario_for, turn_date
 
@@ -77,7 +78,7 @@ def figure_html(fig: Any, div_id: str, height: int | None = None) -> str:
     }
     import plotly.io as pio
 
-    text = pio.to_json(payload, validate=False).replace("<", "\\u003c")
+    text = scrub(pio.to_json(payload, validate=False)).replace("<", "\\u003c")
     style = f' style="height:{int(height)}px"' if height else ""
     return (
         f'<div class="fig" id="{div_id}"{style}></div>\n'
@@ -85,8 +86,10 @@ def figure_html(fig: Any, div_id: str, height: int | None = None) -> str:
     )
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x))
+def escape(x: Any) -> str:
+    """Text for the page: HTML-escaped, with the characters people's text may not hold
+    (:mod:`summitsim.text`) replaced, so text stored by an older version still renders."""
+    return html.escape(scrub(str(x)))
 
 
 def table_html(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -95,8 +98,8 @@ def table_html(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -158,9 +161,9 @@ def narrative_html(result: Result, labels: Labels) -> str:
             esc_text = f", escalation {esc:+g}" if esc else ""
             why = (a.get("rationale") or {}).get("sentence", "")
             items.append(
-                f"<li><b>{_esc(who)}</b>: {_esc(names.get(move, move))}"
-                f" <span class='meta'>({_esc(a.get('by'))}{esc_text})</span>{status}"
-                f"<br><span class='why'>{_esc(why)}</span></li>"
+                f"<li><b>{escape(who)}</b>: {escape(names.get(move, move))}"
+                f" <span class='meta'>({escape(a.get('by'))}{esc_text})</span>{status}"
+                f"<br><span class='why'>{escape(why)}</span></li>"
             )
         for rl in t.get("red_lines", []):
             owner = F.actor_name(result, rl.get("owner"))
@@ -173,27 +176,27 @@ def narrative_html(result: Result, labels: Labels) -> str:
                     else f"{owner} did not follow through this turn."
                 )
                 items.append(
-                    f"<li class='crossed'>Red line crossed — {_esc(owner)}'s "
-                    f"“{_esc(desc)}” ({_esc(rl['red_line'])})"
-                    f"{' by ' + _esc(by) if by else ''}. {_esc(answer)}</li>"
+                    f"<li class='crossed'>Red line crossed — {escape(owner)}'s "
+                    f"“{escape(desc)}” ({escape(rl['red_line'])})"
+                    f"{' by ' + escape(by) if by else ''}. {escape(answer)}</li>"
                 )
             else:
                 items.append(
-                    f"<li class='approached'>Red line approached — {_esc(owner)}'s "
-                    f"“{_esc(desc)}” ({_esc(rl['red_line'])}).</li>"
+                    f"<li class='approached'>Red line approached — {escape(owner)}'s "
+                    f"“{escape(desc)}” ({escape(rl['red_line'])}).</li>"
                 )
         for inj in t.get("injects", []):
-            items.append(f"<li>Event: {_esc(inj.get('name', inj.get('inject')))}</li>")
+            items.append(f"<li>Event: {escape(inj.get('name', inj.get('inject')))}</li>")
         changes = biggest_changes(result, turn, labels)
         if changes:
             text = "; ".join(
                 f"{v} {a:.3g} → {b:.3g}" + (f" {labels.units[v]}" if labels.units.get(v) else "")
                 for v, a, b in changes
             )
-            items.append(f"<li class='meta'>Biggest changes: {_esc(text)}</li>")
+            items.append(f"<li class='meta'>Biggest changes: {escape(text)}</li>")
         if held:
-            items.append(f"<li class='held'>Held: {_esc(', '.join(held))}</li>")
-        out.append(f"<h3>{_esc(_when(result, turn))}</h3><ul class='turn'>{''.join(items)}</ul>")
+            items.append(f"<li class='held'>Held: {escape(', '.join(held))}</li>")
+        out.append(f"<h3>{escape(_when(result, turn))}</h3><ul class='turn'>{''.join(items)}</ul>")
     return "\n".join(out)
 
 
@@ -258,13 +261,13 @@ def panel_html(
     elif kind == "relations":
         fig = F.relations_figure(result, title=title or "Relations between actors")
     elif kind == "outcomes":
-        return f"<h3>{_esc(title or 'Outcomes')}</h3>" + outcomes_table(
+        return f"<h3>{escape(title or 'Outcomes')}</h3>" + outcomes_table(
             F.outcome_rows(result, labels.outcomes)
         )
     elif kind == "turn_log":
         rows = F.turn_log_rows(result, labels.moves)
         columns = ["turn", "actor", "move", "by", "status", "escalation", "rationale"]
-        return f"<h3>{_esc(title or 'Turn log')}</h3>" + table_html(
+        return f"<h3>{escape(title or 'Turn log')}</h3>" + table_html(
             columns, ([r[c] for c in columns] for r in rows)
         )
     else:  # pragma: no cover - the layout schema allows only the kinds above
@@ -319,13 +322,13 @@ def build_report(
     sections: list[tuple[str, str, str]] = []
     overview = [
         "<p>",
-        f"Scenario <b>{_esc(sc.get('id', '?'))}</b>",
-        f" ({_esc(sc.get('source', ''))}, sha256 {_esc(str(sc.get('sha256', ''))[:12])}…),"
+        f"Scenario <b>{escape(sc.get('id', '?'))}</b>",
+        f" ({escape(sc.get('source', ''))}, sha256 {escape(str(sc.get('sha256', ''))[:12])}…),"
         if sc.get("source")
         else ",",
-        f" seed {_esc(result.get('seed'))}, {n_turns} turns",
-        f" of a {_esc(result.get('turn_length'))}" if result.get("turn_length") else "",
-        f" from {_esc(result.get('start_date'))}" if result.get("start_date") else "",
+        f" seed {escape(result.get('seed'))}, {n_turns} turns",
+        f" of a {escape(result.get('turn_length'))}" if result.get("turn_length") else "",
+        f" from {escape(result.get('start_date'))}" if result.get("start_date") else "",
         ".</p>",
     ]
     if peak is not None:
@@ -371,19 +374,19 @@ def build_report(
     )
     for k, extra in enumerate(extra_sections):
         sec = extra if isinstance(extra, Section) else Section(extra[0], extra[1])
-        sections.append((sec.id or f"extra-{k + 1}", _esc(sec.title), sec.html))
+        sections.append((sec.id or f"extra-{k + 1}", escape(sec.title), sec.html))
     nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t, _ in sections)
     body = "\n".join(f'<section id="{sid}"><h2>{t}</h2>\n{h}</section>' for sid, t, h in sections)
     made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-        f"<meta name='generator' content='summitsim {_esc(result.get('summitsim_version', ''))}'>"
-        f"\n<title>{_esc(heading)} — after-action report</title>\n<style>{_CSS}</style>\n"
+        f"<meta name='generator' content='summitsim {escape(result.get('summitsim_version', ''))}'>"
+        f"\n<title>{escape(heading)} — after-action report</title>\n<style>{_CSS}</style>\n"
         f"<script>{plotly_js()}</script>\n</head>\n<body>\n"
-        f"<h1>{_esc(heading)}</h1>\n"
+        f"<h1>{escape(heading)}</h1>\n"
         f"<p class='meta'>After-action report made by summitsim "
-        f"{_esc(result.get('summitsim_version', ''))} on {made}.</p>\n"
+        f"{escape(result.get('summitsim_version', ''))} on {made}.</p>\n"
         f"<nav>{nav}</nav>\n{body}\n</body>\n</html>\n"
     )
 
