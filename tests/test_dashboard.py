@@ -9,6 +9,7 @@ import base64
 import json
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -350,15 +351,17 @@ def test_pages_render_and_unknown_ones_do_not(app, client):
             assert status == 200 and '"className": "error"' not in json.dumps(body), (sid, path)
 
 
-def _compare(client, app, settings: list[tuple[str, dict]], seeds: Any = 3, turns: Any = 6):
+def _compare(client, app, settings: list[tuple[str, Any]], seeds: Any = 3, turns: Any = 6):
+    """A Compare request; a setting whose parameters are None sends only its label."""
     ids: list = []
     vals: list = []
     label_ids = []
     label_vals = []
     for i, (label, params) in enumerate(settings):
-        a, b = _param_state({**DEFAULTS, **params}, "cmp-param", i)
-        ids += a
-        vals += b
+        if params is not None:
+            a, b = _param_state({**DEFAULTS, **params}, "cmp-param", i)
+            ids += a
+            vals += b
         lid = {"type": "cmp-label", "setting": i}
         label_ids.append({"id": lid, "property": "id", "value": lid})
         label_vals.append({"id": lid, "property": "value", "value": label})
@@ -417,6 +420,75 @@ def test_compare_runs_each_setting_over_the_seeds(app, client):
     assert {g["id"]["variable"] for g in bands} == set(
         summitsim.load_scenario("pyongyang-2024").spec.variables
     )
+
+
+class HttpClient:
+    """The test client's ``post`` over real HTTP, for the server on 127.0.0.1 (see live_dash)."""
+
+    class Reply:
+        def __init__(self, r: Any):
+            self.status_code, self.text = r.status_code, r.text
+
+        def get_data(self, as_text: bool = True) -> str:
+            return self.text
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def post(self, path: str, json: Any = None, data: Any = None, content_type: Any = None):
+        import requests
+
+        headers = {"Content-Type": content_type} if content_type else None
+        r = requests.post(self.base + path, json=json, data=data, headers=headers, timeout=60)
+        return self.Reply(r)
+
+
+@pytest.fixture(scope="module")
+def live_dash(app):
+    """The dashboard served on 127.0.0.1 by a real HTTP server in this process."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield HttpClient(f"http://127.0.0.1:{srv.server_port}")
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_compare_refuses_more_settings_than_the_page_allows(app, live_dash):
+    """The Add button stops at six; a forged request with forty is refused all the same."""
+    settings = [("a", {}), ("b", {})] + [(f"s{i}", None) for i in range(2, 40)]
+    status, body = _compare(live_dash, app, settings, seeds=1, turns=2)
+    assert status == 200
+    assert "cmp-panels" not in body["response"]
+    text = body["response"]["cmp-message"]["children"]["props"]["children"]
+    assert "at most 6" in text
+
+
+def test_compare_refuses_too_much_work_at_once(app, live_dash):
+    t = time.perf_counter()
+    status, body = _compare(live_dash, app, [("a", {}), ("b", {})], seeds=50, turns=240)
+    assert time.perf_counter() - t < 2  # refused before running anything
+    assert status == 200 and "cmp-panels" not in body["response"]
+    text = body["response"]["cmp-message"]["children"]["props"]["children"]
+    assert "2 settings × 50 seeds × 240 turns = 24,000 simulated turns, at most 12,000" in text
+    status, body = _compare(live_dash, app, [("a", {}), ("b", {})], seeds=5, turns=24)
+    assert "2 settings × 5 seeds" in body["response"]["cmp-info"]["children"]
+
+
+def test_dashboard_warns_on_a_network_address():
+    from typer.testing import CliRunner
+
+    from summitsim.cli import app as cli
+
+    # 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning, then no server
+    res = CliRunner().invoke(cli, ["dashboard", "--host", "192.0.2.1"])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith("warning: the dashboard listens on 192.0.2.1"), lines
+    assert lines[-1].startswith("error: cannot listen on 192.0.2.1:8050")
 
 
 @pytest.mark.parametrize(
@@ -483,6 +555,11 @@ def test_upload_opens_a_scenario_file_and_reports_errors(app, client):
         b'{"output": "..run-panels.children...run-message.children...run-info.children..", '
         b'"outputs": "x", "inputs": "y", "state": 5}',
         b"[1, 2, 3]",
+        b"[]",
+        b"null",
+        b"[" * 30_000 + b"]" * 30_000,
+        b'{"output": "page.children", "outputs": [{"id": "page", "property": "children"}, '
+        b'{"id": "x", "property": "y"}], "inputs": [], "state": []}',
         b'{"output": "page.children", "outputs": {"id": "page", "property": "children"}, '
         b'"inputs": [{"id": "url"}], "state": []}',
     ],

@@ -34,7 +34,11 @@ def dashboard(
     import socket
 
     from ..dashboard.app import create_app
+    from ..web import exposure_warning
 
+    warning = exposure_warning(host, "the dashboard")
+    if warning:
+        typer.echo(warning, err=True)
     with user_errors():
         dash_app = create_app(scenario, layout, debug=debug)
     if sweep is not None:

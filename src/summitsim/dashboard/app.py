@@ -25,6 +25,7 @@ from ..engine.compiled import coerce_params, slot_names
 from ..engine.registry import bundled, default_scenario, load_scenario
 from ..errors import UserError
 from ..scenario import LoadedScenario, ScenarioError
+from ..web import check_callback_bodies
 from .layout import Layout, layout_for
 from .pages import Page, registered_pages
 
@@ -281,6 +282,7 @@ def create_app(
     app.summitsim_ctx = ctx  # type: ignore[attr-defined]
     app.summitsim_debug = debug  # type: ignore[attr-defined]
     _install_error_handlers(app.server)
+    check_callback_bodies(app)
     # Requests are small (an upload is at most ~1.4 MB as base64); refuse huge bodies (413).
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 

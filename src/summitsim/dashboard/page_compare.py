@@ -23,6 +23,7 @@ from .pages import Page, register_page
 from .widgets import graph, int_control, param_controls
 
 MAX_SETTINGS = 6
+MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × turns (~4 s)
 
 
 def setting_card(spec: Any, i: int) -> html.Div:
@@ -136,6 +137,51 @@ def compact(result: Any) -> dict[str, Any]:
     }
 
 
+def setting_of(component_id: Any) -> int:
+    """The setting number in a Compare input's id; InputError unless it is one the page can
+    have (the Add button's limit, enforced here for forged requests too)."""
+    s = component_id.get("setting") if isinstance(component_id, dict) else None
+    if not isinstance(s, int) or isinstance(s, bool) or not 0 <= s < MAX_SETTINGS:
+        raise InputError(f"malformed settings (at most {MAX_SETTINGS})")
+    return s
+
+
+def read_settings(
+    ids: Any, values: Any, label_ids: Any, labels: Any
+) -> tuple[dict[int, str], dict[int, tuple[list[Any], list[Any]]]]:
+    """Each setting's label, and its parameter ids and values, from the page's inputs."""
+    if not all(isinstance(x, list) for x in (ids, values, label_ids, labels)):
+        raise InputError("malformed settings")
+    if len(label_ids) != len(labels) or len(ids) != len(values):
+        raise InputError("malformed settings")
+    settings: dict[int, tuple[list[Any], list[Any]]] = {}
+    for pid, v in zip(ids, values, strict=True):
+        s = setting_of(pid)
+        settings.setdefault(s, ([], []))[0].append(pid)
+        settings[s][1].append(v)
+    names: dict[int, str] = {}
+    for lid, text in zip(label_ids, labels, strict=True):
+        s = setting_of(lid)
+        name = str(text).strip()[:40] if isinstance(text, str | int | float) else ""
+        names[s] = name or f"setting {s + 1}"
+    if len(set(names.values())) != len(names):
+        raise InputError("give each setting a different label")
+    if len(names) < 2:
+        raise InputError("compare needs at least two settings")
+    return names, settings
+
+
+def check_work(n_settings: int, n_seeds: int, turns: int) -> None:
+    """InputError when a request would simulate more than MAX_WORK turns."""
+    work = n_settings * n_seeds * turns
+    if work > MAX_WORK:
+        raise InputError(
+            f"too much for one Compare: {n_settings} settings × {n_seeds} seeds × {turns} "
+            f"turns = {work:,} simulated turns, at most {MAX_WORK:,}; use fewer seeds or "
+            "turns, or `summitsim sweep` for a larger study"
+        )
+
+
 def callbacks(app: Any, ctx: DashContext) -> None:
     from ..api import run
 
@@ -187,29 +233,9 @@ def callbacks(app: Any, ctx: DashContext) -> None:
         cmp = req.layout.compare
         n_seeds = as_int(seeds, "seeds per setting", 1, cmp.max_seeds)
         turns_i = as_int(turns, "turns", 1, MAX_TURNS)
-        if not all(isinstance(x, list) for x in (ids, values, label_ids, labels)):
-            raise InputError("malformed settings")
-        if len(label_ids) != len(labels) or len(ids) != len(values):
-            raise InputError("malformed settings")
-        settings: dict[int, tuple[list[Any], list[Any]]] = {}
-        for pid, v in zip(ids, values, strict=True):
-            s = pid.get("setting") if isinstance(pid, dict) else None
-            if not isinstance(s, int) or not 0 <= s < MAX_SETTINGS:
-                raise InputError("malformed settings")
-            settings.setdefault(s, ([], []))[0].append(pid)
-            settings[s][1].append(v)
-        names: dict[int, str] = {}
-        for lid, text in zip(label_ids, labels, strict=True):
-            s = lid.get("setting") if isinstance(lid, dict) else None
-            if not isinstance(s, int):
-                raise InputError("malformed settings")
-            name = str(text).strip()[:40] if isinstance(text, str | int | float) else ""
-            names[s] = name or f"setting {s + 1}"
-        if len(set(names.values())) != len(names):
-            raise InputError("give each setting a different label")
+        names, settings = read_settings(ids, values, label_ids, labels)
         order = sorted(names)
-        if len(order) < 2:
-            raise InputError("compare needs at least two settings")
+        check_work(len(order), n_seeds, turns_i)
         parsed = {}
         for s in order:
             pids, vals = settings.get(s, ([], []))
