@@ -180,13 +180,14 @@ import json, sys, time
 import mesa
 from summitsim.engine.model import SummitModel
 from summitsim.sweep.plan import run_seed
-points, reps = int(sys.argv[1]), int(sys.argv[2])
+points, reps, rationales = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 values = [round(i / (points - 1), 12) for i in range(points)]
 seeds = [run_seed(0, 0, r) for r in range(reps)]
 t0 = time.perf_counter()
 results = mesa.batch_run(
     SummitModel,
-    parameters={"scenario": "pyongyang-2024", "seoul_credibility": values, "seed": seeds},
+    parameters={"scenario": "pyongyang-2024", "seoul_credibility": values, "seed": seeds,
+                "rationales": rationales},
     number_processes=2,
     display_progress=False,
 )
@@ -195,33 +196,104 @@ print(json.dumps({"runs": len(results), "seconds": seconds}))
 """
 
 
-def run_batch_run(runs: int) -> dict[str, Any]:
+def run_batch_run(runs: int, rationales: bool) -> dict[str, Any]:
+    """``mesa.batch_run`` over the sweep's points and seeds, its models built with
+    ``rationales`` (False: as the sweep's workers play) and the per-turn ``DataCollector`` of
+    the outcomes that batch_run reads its result rows from."""
     reps = max(1, runs // POINTS)
     t0, cpu0 = time.perf_counter(), child_cpu()
-    proc = subprocess.Popen([sys.executable, "-c", MESA_SCRIPT, str(POINTS), str(reps)],
+    args = [str(POINTS), str(reps), "1" if rationales else "0"]
+    proc = subprocess.Popen([sys.executable, "-c", MESA_SCRIPT, *args],
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
     with TreeMemory([proc.pid]) as mem:
         out, _ = proc.communicate()
     wall, cpu = time.perf_counter() - t0, child_cpu() - cpu0
+    if proc.returncode != 0:
+        raise SystemExit("mesa.batch_run failed")
     data = json.loads(out.strip().splitlines()[-1])
     return {**data, "wall": wall, "rate": data["runs"] / data["seconds"],
             "rss": mem.peak_rss, "pss": mem.peak_pss,
             "cpu_ms": 1000 * cpu / data["runs"]}  # fmt: skip
 
 
+COLLECT_SCRIPT = """
+import gc, json, sys, time
+from summitsim.api import release
+from summitsim.engine.model import SummitModel
+from summitsim.engine.registry import get_compiled
+rounds, per_round = int(sys.argv[1]), int(sys.argv[2])
+compiled = get_compiled("pyongyang-2024", {})
+def play(seed, collect):
+    m = SummitModel(compiled, seed=seed, collect=collect, rationales=False)
+    while m.running:
+        m.step()
+    release(m)
+    if collect:  # as batch_run reads it: each reporter's value at the last step
+        return {k: v[m.steps - 1] for k, v in m.datacollector.model_vars.items()}
+    return m.result().outcomes
+play(0, True), play(0, False)
+gc.collect()
+gc.freeze()
+spent = {True: 0.0, False: 0.0}
+for k in range(rounds):  # alternate, so that a change in the machine's load hits both alike
+    for collect in (True, False):
+        t0 = time.perf_counter()
+        for s in range(k * per_round, (k + 1) * per_round):
+            play(s, collect)
+        spent[collect] += time.perf_counter() - t0
+n = rounds * per_round
+print(json.dumps({"runs": n, "collect_ms": 1000 * spent[True] / n,
+                  "no_collect_ms": 1000 * spent[False] / n}))
+"""
+
+
+def collect_cost(runs: int) -> dict[str, float]:
+    """The engine alone in one process, rationales off: a run with the per-turn
+    ``DataCollector`` batch_run needs against one that reads its outcomes once at the end."""
+    rounds = 10
+    out = subprocess.run([sys.executable, "-c", COLLECT_SCRIPT, str(rounds),
+                          str(max(1, runs // rounds))],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
 def bench_mesa(runs: int) -> dict[str, Any]:
-    print(f"== vs mesa.batch_run (number_processes=2, default data collection): {runs:,} runs; "
-          f"{load()}")  # fmt: skip
+    """Like for like: both sides build the same SummitModel with rationales off (the sweep's
+    workers play lean; batch_run's models are given ``rationales=False``). The remaining
+    difference on the model side is batch_run's per-turn DataCollector, measured apart, as is
+    what the lean mode gives batch_run (its models with rationales, SummitModel's default)."""
+    print(f"== vs mesa.batch_run (number_processes=2), like for like: {runs:,} runs")
     ours = run_sweep(runs, ["--workers", "2", "--common-seeds"])
-    theirs = run_batch_run(runs)
-    for name, r in (("summitsim sweep", ours), ("mesa.batch_run ", theirs)):
-        print(f"  {name}: {r['rate']:,.1f} runs/s ({r['runs']:,} runs in {r['seconds']:.1f} s), "
-              f"{r['cpu_ms']:.1f} ms CPU per run, "
+    print(f"  ({load()})")
+    lean = run_batch_run(runs, rationales=False)
+    print(f"  ({load()})")
+    for name, r in (("summitsim sweep", ours), ("mesa.batch_run, rationales off", lean)):
+        print(f"  {name:<30}: {r['rate']:,.1f} runs/s ({r['runs']:,} runs in "
+              f"{r['seconds']:.1f} s), {r['cpu_ms']:.1f} ms CPU per run, "
               f"peak memory RSS {mb(r['rss'])}, PSS {mb(r['pss'])}")  # fmt: skip
-    print(f"  throughput ratio (sweep / batch_run): {ours['rate'] / theirs['rate']:.2f}x")
-    print(f"  peak memory ratio (sweep / batch_run): RSS {ours['rss'] / theirs['rss']:.2f}, "
-          f"PSS {ours['pss'] / theirs['pss']:.2f}")  # fmt: skip
-    return {"sweep": ours, "batch_run": theirs}
+    print(f"  throughput ratio (sweep / batch_run): {ours['rate'] / lean['rate']:.2f}x")
+    print(f"  peak memory ratio (sweep / batch_run): RSS {ours['rss'] / lean['rss']:.2f}, "
+          f"PSS {ours['pss'] / lean['pss']:.2f}")  # fmt: skip
+    print("== what the lean mode adds: batch_run with SummitModel's default (rationales kept)")
+    full = run_batch_run(runs, rationales=True)
+    print(f"  ({load()})")
+    print(f"  mesa.batch_run, rationales on: {full['rate']:,.1f} runs/s, "
+          f"{full['cpu_ms']:.1f} ms CPU per run, peak memory RSS {mb(full['rss'])}, "
+          f"PSS {mb(full['pss'])}")  # fmt: skip
+    print(
+        f"  rationales off / on, both under batch_run: {lean['rate'] / full['rate']:.2f}x "
+        f"throughput; sweep / batch_run with rationales: {ours['rate'] / full['rate']:.2f}x"
+    )
+    print("== what batch_run's per-turn DataCollector costs (the engine alone, rationales off)")
+    col = collect_cost(min(runs, 2000))
+    print(f"  ({load()})")
+    extra = col["collect_ms"] - col["no_collect_ms"]
+    print(
+        f"  {col['collect_ms']:.2f} ms per run collecting every turn, "
+        f"{col['no_collect_ms']:.2f} ms reading the outcomes once at the end: "
+        f"{extra:+.2f} ms ({100 * extra / col['no_collect_ms']:+.1f}%)"
+    )
+    return {"sweep": ours, "batch_run": lean, "batch_run_rationales": full, "collect": col}
 
 
 def bench_memory(runs: int, turns: int | None) -> dict[str, Any]:
