@@ -34,8 +34,11 @@ from .base import Anticipated
 
 R_INF = 1000.0  # "inf" rationality, in scale-free units
 TOL = 1e-8  # largest change in any probability when the iteration stops
+STAGE_TOL = 1e-4  # the same, at the intermediate stages of the continuation
 MAX_ITER = 400  # per continuation stage
+FIRST_STAGE = 2.0  # the continuation starts at this (scale-free) rationality or below
 TIE = 1e-12
+PRUNE = 1e-12  # options less likely than this are left out of expectations
 
 Mixed = list[float]
 
@@ -59,13 +62,8 @@ class Player:
 class SlotModel:
     """Who moves a slot and by how much, per option."""
 
-    def __init__(self, players: list[Player], slot: int):
-        self.slot = slot
-        self.moves: list[tuple[int, list[float]]] = []  # (player, change per option)
-        for j, p in enumerate(players):
-            vals = [d.get(slot, 0.0) for d in p.deltas]
-            if any(vals):
-                self.moves.append((j, vals))
+    def __init__(self, moves: list[tuple[int, list[float]]]):
+        self.moves = moves  # (player, change per option), for players that move the slot
 
     def others(self, i: int) -> list[tuple[int, list[float]]]:
         return [(j, v) for j, v in self.moves if j != i]
@@ -74,6 +72,22 @@ class SlotModel:
         lo = sum(min(v) for _, v in self.moves)
         hi = sum(max(v) for _, v in self.moves)
         return lo, hi
+
+
+def _slot_models(players: list[Player]) -> dict[int, SlotModel]:
+    """Every slot some player's interests read, with the players whose options move it."""
+    moves: dict[int, list[tuple[int, list[float]]]] = {}
+    for j, p in enumerate(players):
+        n = len(p.options)
+        mine: dict[int, list[float]] = {}
+        for o, d in enumerate(p.deltas):
+            for slot, v in d.items():
+                if v:
+                    mine.setdefault(slot, [0.0] * n)[o] = v
+        for slot, vals in mine.items():
+            moves.setdefault(slot, []).append((j, vals))
+    read = {s for p in players for s in p.actor.slot_terms}
+    return {s: SlotModel(moves.get(s, [])) for s in read}
 
 
 def _slot_fn(actor: CActor, slot: int) -> Callable[[float], float]:
@@ -91,7 +105,10 @@ class LiveSlot:
     """A slot on which a player's utility has a kink (or a bound) the others can reach: its
     expected value needs the distribution of the others' summed change."""
 
-    __slots__ = ("base", "f", "hi", "lo", "others", "own_index", "own_values", "slot", "x")
+    __slots__ = (
+        "base", "f", "fixed", "hi", "lo", "others", "own_index", "own_values", "slot",
+        "varying", "x",
+    )  # fmt: skip
 
     def __init__(self, game: TurnGame, i: int, s: int):
         self.slot = s
@@ -99,15 +116,30 @@ class LiveSlot:
         self.x = game.x[s]
         self.lo, self.hi = game.c.lo[s], game.c.hi[s]
         self.base = self.f(self.x)
-        self.others = game.slots[s].others(i)
+        # per other player: (player, [(change, options giving it)] for the non-zero changes)
+        self.others = [(j, _groups(vals)) for j, vals in game.slots[s].others(i)]
         values = [d.get(s, 0.0) for d in game.players[i].deltas]
         self.own_values = list(dict.fromkeys(values))
         self.own_index = [self.own_values.index(v) for v in values]
+        self.fixed: dict[float, float] | None = None  # see freeze()
+        self.varying = self.others
+
+    def freeze(self, sigma: Sequence[Mixed], varying: set[int]) -> None:
+        """Convolve once the players whose strategies stay fixed while ``varying`` iterate."""
+        dist = {0.0: 1.0}
+        for j, groups in self.others:
+            if j not in varying:
+                dist = _convolve(dist, groups, sigma[j])
+        self.fixed = dist
+        self.varying = [(j, g) for j, g in self.others if j in varying]
+
+    def thaw(self) -> None:
+        self.fixed, self.varying = None, self.others
 
     def add(self, sigma: Sequence[Mixed], out: list[float]) -> None:
-        dist = {0.0: 1.0}
-        for j, vals in self.others:
-            dist = _convolve(dist, vals, sigma[j])
+        dist = self.fixed or {0.0: 1.0}
+        for j, groups in self.varying:
+            dist = _convolve(dist, groups, sigma[j])
         f, x, lo, hi, base = self.f, self.x, self.lo, self.hi, self.base
         worth = []
         for own in self.own_values:
@@ -120,6 +152,14 @@ class LiveSlot:
             out[o] += worth[k]
 
 
+def _groups(vals: list[float]) -> list[tuple[float, list[int]]]:
+    by: dict[float, list[int]] = {}
+    for o, v in enumerate(vals):
+        if v:
+            by.setdefault(v, []).append(o)
+    return list(by.items())
+
+
 class TurnGame:
     """The turn's game: players, their options and payoffs, and its solution."""
 
@@ -128,7 +168,7 @@ class TurnGame:
         self.c: Compiled = view.compiled
         self.x = view.x
         self.players = players
-        self.slots = {s: SlotModel(players, s) for p in players for s in p.actor.slot_terms}
+        self.slots = _slot_models(players)
         self.fns = [{s: _slot_fn(p.actor, s) for s in p.actor.slot_terms} for p in players]
         self.affine = [self._affine(i) for i in range(len(players))]
         for i, p in enumerate(players):
@@ -157,7 +197,7 @@ class TurnGame:
             out[s] = (f(b) - f(a)) / (b - a) if b > a else 0.0
         return out
 
-    def _static(self, i: int) -> tuple[list[float], list[float]]:
+    def _static(self, i: int) -> tuple[list[float], list[float], list[float]]:
         """Per option, the part of expected utility the others cannot change (own moves on
         slots only it moves, or where its utility is affine; costs), and the red-line and
         horizon terms, kept apart so that plain values can be reported."""
@@ -172,7 +212,7 @@ class TurnGame:
                     continue
                 own[o] += slope * v if slope is not None else f(_clip(c, s, x[s] + v)) - base
         extra = [r + a for r, a in zip(p.risk, p.ahead, strict=True)]
-        return own, extra
+        return own, extra, [a + b for a, b in zip(own, extra, strict=True)]
 
     @property
     def coupled(self) -> list[int]:
@@ -183,8 +223,7 @@ class TurnGame:
     def choice_values(self, i: int, sigma: Sequence[Mixed]) -> list[float]:
         """Expected utility of each of player ``i``'s options against ``sigma``, up to a
         constant the others' moves add to every option alike (what a choice needs)."""
-        own, extra = self.static[i]
-        out = [a + b for a, b in zip(own, extra, strict=True)]
+        out = list(self.static[i][2])
         for live in self.live[i]:
             live.add(sigma, out)
         return out
@@ -229,14 +268,23 @@ def _mean(vals: list[float], probs: Mixed) -> float:
     return sum(v * q for v, q in zip(vals, probs, strict=True))
 
 
-def _convolve(dist: dict[float, float], vals: list[float], probs: Mixed) -> dict[float, float]:
-    mine: dict[float, float] = {}
-    for v, q in zip(vals, probs, strict=True):
-        if q > 0.0:
-            mine[v] = mine.get(v, 0.0) + q
+def _convolve(
+    dist: dict[float, float], groups: list[tuple[float, list[int]]], probs: Mixed
+) -> dict[float, float]:
+    """``dist`` plus one player's change (``groups``: its non-zero changes and the options
+    giving each; every other option changes nothing)."""
+    mine = []
+    rest = 1.0
+    for v, options in groups:
+        q = sum(probs[o] for o in options)
+        if q > PRUNE:
+            mine.append((v, q))
+            rest -= q
+    if rest > PRUNE:
+        mine.append((0.0, rest))
     out: dict[float, float] = {}
     for a, pa in dist.items():
-        for b, pb in mine.items():
+        for b, pb in mine:
             out[a + b] = out.get(a + b, 0.0) + pa * pb
     return out
 
@@ -291,7 +339,14 @@ def quantal_equilibrium(game: TurnGame) -> list[Mixed]:
         if i not in coupled:
             sigma[i] = respond(game, i, sigma)
     if coupled:
-        _continue(game, sigma, coupled)
+        lives = [live for i in coupled for live in game.live[i]]
+        for live in lives:
+            live.freeze(sigma, set(coupled))
+        try:
+            _continue(game, sigma, coupled)
+        finally:
+            for live in lives:
+                live.thaw()
     return sigma
 
 
@@ -300,19 +355,21 @@ def _stages(game: TurnGame, coupled: list[int]) -> list[float]:
         R_INF if math.isinf(game.players[i].actor.beta) else game.players[i].actor.beta
         for i in coupled
     )
-    k = max(0, math.ceil(math.log2(max(top, 1.0))))
+    k = max(0, math.ceil(math.log2(max(top / FIRST_STAGE, 1.0))))
     return [2.0**-j for j in range(k, -1, -1)]
 
 
 def _continue(game: TurnGame, sigma: list[Mixed], coupled: list[int]) -> None:
     alpha = 1.0
-    for scale in _stages(game, coupled):
+    stages = _stages(game, coupled)
+    for scale in stages:
         alpha = min(1.0, 2 * alpha)
         prev = math.inf
+        tol = TOL if scale == 1.0 else STAGE_TOL  # on the way, close is enough to stay on branch
         for _ in range(MAX_ITER):
             new = {i: respond(game, i, sigma, scale) for i in coupled}
             res = max(abs(a - b) for i in coupled for a, b in zip(new[i], sigma[i], strict=True))
-            if res < TOL:
+            if res < tol:
                 for i in coupled:
                     sigma[i] = new[i]
                 break
