@@ -42,6 +42,24 @@ def print_run(result: RunResult, quiet: bool = False) -> None:
             print_turn(result, t)
         out.print()
     out.print(outcome_table(result))
+    noise = noise_line(result)
+    if noise:
+        out.print(f"[dim]{noise}[/dim]")
+
+
+def noise_line(result: RunResult) -> str:
+    """How often the AI chose something other than an actor's best option in this run."""
+    share = result.not_best_share()
+    if share is None:
+        return ""
+    c = result.compiled
+    parts = [
+        f"{c.actors[c.actor_index[a]].name} {k}/{n}"
+        for a, (n, k) in result.choice_stats().items()
+        if k
+    ]
+    detail = f" ({', '.join(parts)})" if parts else ""
+    return f"AI choices that were not the actor's best option: {share:.0%}{detail}."
 
 
 def print_turn(result: RunResult, t: int) -> None:
@@ -51,6 +69,7 @@ def print_turn(result: RunResult, t: int) -> None:
     out.print(
         f"\n[bold cyan]Turn {t} · {turn_label(meta.start_date, meta.turn_length, t)}[/bold cyan]"
     )
+    explained: set[int] = set()
     for rec in result.rec.actions:
         if rec.turn != t:
             continue
@@ -66,9 +85,10 @@ def print_turn(result: RunResult, t: int) -> None:
             esc = c.actions[rec.action].escalation
             text = f"  {actor:<15} [bold]{move}[/bold] [dim](escalation {esc:g}, {rec.by})[/dim]"
         out.print(text)
-        why = result.sentence(rec)
+        why = "" if rec.actor in explained else result.sentence(rec)
         if why and (rec.action != HOLD or "held back" in why):
             out.print(f"  [dim]{'':<15} ↳ {why}[/dim]")
+            explained.add(rec.actor)
     for turn, k in result.rec.injects:
         if turn == t:
             out.print(f"  [magenta]Event: {c.injects[k].name}[/magenta]")

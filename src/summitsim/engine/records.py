@@ -11,6 +11,7 @@ class ActionRecord:
     __slots__ = (
         "action",
         "actor",
+        "best",
         "by",
         "justification",
         "rationale",
@@ -29,13 +30,14 @@ class ActionRecord:
         self.justification: str = decision.justification
         self.status = status
         self.red_line: int | None = None
+        self.best: bool | None = decision.best  # an AI's choice: its best option?
 
     @classmethod
     def response(cls, turn: int, rl: CRedLine, action: int) -> ActionRecord:
         rec = cls.__new__(cls)
         rec.turn, rec.actor, rec.action = turn, rl.owner, action
         rec.by, rec.rationale, rec.justification = "red_line", None, ""
-        rec.status, rec.red_line = "done", rl.index
+        rec.status, rec.red_line, rec.best = "done", rl.index, None
         return rec
 
 

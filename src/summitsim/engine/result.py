@@ -62,6 +62,27 @@ class RunResult:
     def peak_escalation(self) -> float:
         return max((sum(row) for row in self.escalation()), default=0.0)
 
+    def choice_stats(self) -> dict[str, tuple[int, int]]:
+        """Per actor played by the AI: (decisions, decisions that were not its best option)."""
+        c = self.compiled
+        seen: set[tuple[int, int]] = set()
+        out: dict[str, list[int]] = {}
+        for r in self.rec.actions:
+            if r.best is None or (r.turn, r.actor) in seen:
+                continue
+            seen.add((r.turn, r.actor))
+            counts = out.setdefault(c.actors[r.actor].id, [0, 0])
+            counts[0] += 1
+            counts[1] += not r.best
+        return {a: (n, k) for a, (n, k) in out.items()}
+
+    def not_best_share(self) -> float | None:
+        """The share of AI decisions that were not the deciding actor's best option (the
+        noise its rationality allows); None when no actor was played by the AI."""
+        stats = self.choice_stats().values()
+        n = sum(n for n, _ in stats)
+        return sum(k for _, k in stats) / n if n else None
+
     def first_crossed(self) -> dict[str, int | None]:
         out: dict[str, int | None] = {rl.id: None for rl in self.compiled.red_lines}
         for r in self.rec.red_lines:
@@ -183,6 +204,10 @@ class RunResult:
             "summary": {
                 "peak_escalation": self.peak_escalation(),
                 "first_crossed": self.first_crossed(),
+                "not_best_share": self.not_best_share(),
+                "not_best_by_actor": {
+                    a: {"decisions": n, "not_best": k} for a, (n, k) in self.choice_stats().items()
+                },
             },
         }
 
