@@ -14,7 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import summitsim
-from summitsim.conformance import check_invariants, check_scenario
+from summitsim.conformance import (
+    builtin_policies,
+    check_invariants,
+    check_observation_is_read_only,
+    check_policy,
+    check_scenario,
+)
+from summitsim.engine.registry import bundled
 from tests.conftest import SCENARIO_FILES
 
 IDS = [p.stem for p in SCENARIO_FILES]
@@ -124,3 +131,41 @@ def test_a_lean_run_keeps_no_rationales_and_the_same_play():
     assert same_play(full, lean) and lean.outcomes == full.outcomes
     assert all(a.rationale is None for a in lean.rec.actions)
     assert any(a.rationale is not None for a in full.rec.actions)
+
+
+# ----- policies ----------------------------------------------------------------------------
+@pytest.mark.parametrize("policy", sorted(builtin_policies()))
+@pytest.mark.parametrize("scenario_id", sorted(bundled()))
+def test_every_policy_conforms_on_every_scenario(scenario_id, policy):
+    assert check_policy(scenario_id, builtin_policies()[policy], seeds=(0,), turns=4) == []
+
+
+@pytest.mark.parametrize("scenario_id", sorted(bundled()))
+def test_observations_are_read_only(scenario_id):
+    assert check_observation_is_read_only(scenario_id) == []
+
+
+def test_the_policy_checker_catches_bad_policies():
+    import random
+
+    from summitsim.policies import PolicyInfo, RandomPolicy
+
+    class Illegal(RandomPolicy):
+        def decide(self, obs):
+            d = super().decide(obs)
+            d.option = (10_000,)
+            return d
+
+    class SecretlyRandom(RandomPolicy):
+        info = PolicyInfo(stochastic=False, uses_private_information=False)
+
+        def decide(self, obs):
+            import dataclasses
+
+            return super().decide(dataclasses.replace(obs, rng=random.Random()))
+
+    illegal = check_policy("hanoi-2019", Illegal, seeds=(0,), turns=2)
+    assert any("not a legal option" in p for p in illegal)
+    secret = check_policy("hanoi-2019", SecretlyRandom, seeds=(0,), turns=4)
+    assert any("says it is not stochastic" in p for p in secret)
+    assert any("two runs with the same seed differ" in p for p in secret)

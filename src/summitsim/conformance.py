@@ -122,3 +122,127 @@ def check_pickle(compiled: Any) -> list[str]:
     if model.result().to_json() != clone.result().to_json():
         return ["a pickled and restored model plays on differently"]
     return []
+
+
+# --------------------------------------------------------------------------------------
+# Policies
+# --------------------------------------------------------------------------------------
+def builtin_policies() -> dict[str, Any]:
+    """Factories of every policy summitsim ships, by name (each takes no argument)."""
+    from .policies import AIPolicy, HumanPolicy, RandomPolicy, ScriptedPolicy
+
+    def first_legal(obs: Any) -> tuple[Any, str]:
+        return obs.options[-1], "the last option on the list"
+
+    return {
+        "ai": AIPolicy,
+        "random": RandomPolicy,
+        "scripted": lambda: ScriptedPolicy({1: -1}),
+        "human": lambda: HumanPolicy(chooser=first_legal),
+    }
+
+
+class _Guard:
+    """Wraps a policy: records its choices and checks each against the rules."""
+
+    def __init__(self, inner: Any):
+        self.inner = inner
+        self.by = inner.by
+        self.info = inner.info
+        self.model: Any = None
+        self.choices: list[tuple[int, Any]] = []
+        self.problems: list[str] = []
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        m = self.model
+        return (
+            tuple(m.ctx.x), tuple(m.ctx.used), tuple(m.ctx.did), len(m.recorder.actions),
+            repr(m.alpha), repr(m.beta_), tuple(m.revealed), tuple(m.fired_rl),
+            tuple(m.pending),
+        )  # fmt: skip
+
+    def decide(self, obs: Any) -> Any:
+        before = self._fingerprint()
+        d = self.inner.decide(obs)
+        if self._fingerprint() != before:
+            self.problems.append(f"turn {obs.turn}: deciding changed the model")
+        if d.option not in obs.options:
+            self.problems.append(f"turn {obs.turn}: chose {d.option!r}, not a legal option")
+        if not self.info.stochastic:
+            again = self.inner.decide(_with_rng(obs, 12345))
+            if again.option != d.option:
+                self.problems.append(
+                    f"turn {obs.turn}: says it is not stochastic but chose differently"
+                )
+        self.choices.append((obs.turn, d.option))
+        return d
+
+    def consent(self, obs: Any, action: int) -> bool:
+        before = self._fingerprint()
+        ok = bool(self.inner.consent(obs, action))
+        if self._fingerprint() != before:
+            self.problems.append(f"turn {obs.turn}: answering a request changed the model")
+        return ok
+
+
+def _with_rng(obs: Any, seed: int) -> Any:
+    import dataclasses
+    import random
+
+    return dataclasses.replace(obs, rng=random.Random(seed))
+
+
+def check_policy(
+    ref: Any, make: Any, seeds: Iterable[int] = (0, 1), turns: int | None = 6
+) -> list[str]:
+    """Problems with a policy (``make()`` builds one) playing each actor of a scenario in
+    turn: it must choose only legal options, leave the model alone when it decides or
+    answers a request, choose the same for the same seed, and, if it says it is not
+    stochastic, the same whatever its random source."""
+    from .engine.model import SummitModel
+    from .engine.registry import get_compiled
+
+    compiled = get_compiled(ref)
+    problems: list[str] = []
+    for actor in compiled.actors:
+        for seed in seeds:
+            runs = []
+            for _ in range(2):
+                guard = _Guard(make())
+                model = SummitModel(
+                    compiled, seed=seed, turns=turns, collect=False, policies={actor.id: guard}
+                )
+                guard.model = model
+                try:
+                    while model.running:
+                        model.step()
+                except Exception as exc:  # e.g. the engine refusing an illegal option
+                    guard.problems.append(f"the run failed: {type(exc).__name__}: {exc}")
+                problems += [f"{actor.id}, seed {seed}: {p}" for p in guard.problems]
+                runs.append((guard.choices, model.recorder.states))
+            if runs[0] != runs[1]:
+                problems.append(f"{actor.id}, seed {seed}: two runs with the same seed differ")
+    return sorted(set(problems))
+
+
+def check_observation_is_read_only(ref: Any) -> list[str]:
+    """An observation cannot be used to change the model: its state map, the view's state
+    and the observation itself refuse assignment."""
+    from .engine.model import SummitModel
+
+    model = SummitModel(ref, seed=0, collect=False)
+    obs = model.observe(0)
+    problems = []
+    attempts = {
+        "observation.state": lambda: obs.state.__setitem__(next(iter(obs.state)), 1.0),
+        "observation.turn": lambda: setattr(obs, "turn", 99),
+        "view.x": lambda: obs.view.x.__setitem__(0, 1.0),  # type: ignore[attr-defined]
+        "observation.moves": lambda: obs.moves.append(0),  # type: ignore[attr-defined]
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+        except Exception:  # refused, as it should be
+            continue
+        problems.append(f"{name} can be changed through the observation")
+    return problems
