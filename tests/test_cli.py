@@ -131,3 +131,26 @@ def test_real_process_exit_code_and_no_traceback(tmp_path):
 def test_dashboard_refuses_a_folder_that_holds_no_sweep(tmp_path):
     res = invoke("dashboard", "--sweep", str(tmp_path), "--port", "1")
     assert res.exit_code == 2 and "not a sweep folder" in res.output
+
+
+def test_validate_says_how_the_older_foresight_key_maps(tmp_path):
+    """Files written to the earlier schema (``foresight:``) keep loading and running, and
+    validate says what the key now means."""
+    from pathlib import Path
+
+    import summitsim
+
+    text = Path("scenarios/hanoi-2019.yaml").read_text(encoding="utf-8")
+    old = text.replace("{rationality: 5, horizon: 2}", "{rationality: 5, foresight: 2}")
+    assert old != text
+    path = tmp_path / "old.yaml"
+    path.write_text(old, encoding="utf-8")
+    r = invoke("validate", str(path))
+    assert r.exit_code == 0
+    assert "united_states.profile.foresight 2 is read as horizon 2" in r.output
+    new = summitsim.run(summitsim.load_scenario("hanoi-2019"), seed=3)
+    assert summitsim.run(summitsim.load_scenario(str(path)), seed=3).outcomes == new.outcomes
+    both = old.replace("foresight: 2}", "foresight: 2, horizon: 2}")
+    path.write_text(both, encoding="utf-8")
+    r = invoke("validate", str(path))
+    assert r.exit_code == 2 and "give horizon, not both" in r.output

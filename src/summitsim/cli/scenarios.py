@@ -35,6 +35,13 @@ def validate(
             f"{f}: ok ({loaded.id}, {len(loaded.spec.actors)} actors, "
             f"{len(loaded.spec.moves)} moves)"
         )
+        for aid, actor in loaded.spec.actors.items():
+            if actor.profile.foresight is not None:
+                n = actor.profile.foresight
+                typer.echo(
+                    f"{f}: note: actors.{aid}.profile.foresight {n} is read as horizon {n} "
+                    "(depth: equilibrium); write `horizon:` instead"
+                )
     if problems:
         fail("\n".join(problems), EXIT_INPUT)
 
