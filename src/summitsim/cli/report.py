@@ -9,6 +9,15 @@ import typer
 
 from .app import app, fail, user_errors, write_atomic
 
+LightOpt = Annotated[
+    bool,
+    typer.Option(
+        "--light",
+        help="Load plotly.js from a file written beside the report (plotly-VERSION.min.js) "
+        "instead of embedding it: a report of a few hundred KB rather than 5 MB.",
+    ),
+]
+
 
 @app.command()
 def report(
@@ -23,10 +32,12 @@ def report(
         str | None,
         typer.Option(help="A dashboards/*.yaml layout id or file (default: the scenario's)."),
     ] = None,
+    light: LightOpt = False,
 ) -> None:
     """Write one HTML file with the run's charts and a turn-by-turn after-action narrative.
 
-    plotly.js is embedded: the file works offline and opens with a double click."""
+    plotly.js is embedded (unless --light): the file works offline and opens with a double
+    click."""
     from ..viz.resultdoc import read_result
 
     with user_errors():
@@ -34,7 +45,7 @@ def report(
     out = output if output is not None else result_file.with_suffix(".html")
     if out.resolve() == result_file.resolve():
         fail(f"error: {out}: the report would overwrite the result file")
-    from ..viz.report import build_report
+    from ..viz.report import build_report, write_plotly_beside
 
     with user_errors():
         loaded = None
@@ -42,6 +53,7 @@ def report(
             from ..dashboard.layout import load_layout
 
             loaded = load_layout(layout)
-        text = build_report(data, layout=loaded)
+        src = write_plotly_beside(out).name if light else None
+        text = build_report(data, layout=loaded, plotly_src=src)
     write_atomic(out, lambda p: p.write_text(text, encoding="utf-8"))
-    typer.echo(f"Report written to {out}")
+    typer.echo(f"Report written to {out}" + (f" (with {src} beside it)" if src else ""))

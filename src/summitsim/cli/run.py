@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import ScenarioArg, SeedOpt, SetOpt, TurnsOpt, app, parse_sets, user_errors, write_atomic
+from .report import LightOpt
 
 
 @app.command()
@@ -26,6 +27,7 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only the outcome table.")
     ] = False,
+    light: LightOpt = False,
 ) -> None:
     """Run a scenario once and print, turn by turn, what each actor did and why."""
     from ..api import run as run_scenario
@@ -38,10 +40,11 @@ def run(
         text = result.to_json()
         write_atomic(json_path, lambda p: p.write_text(text, encoding="utf-8"))
     if report_path is not None:
-        from ..viz.report import build_report
+        from ..viz.report import build_report, write_plotly_beside
 
         with user_errors():
-            html = build_report(result.to_dict(), scenario=result.compiled.spec)
+            src = write_plotly_beside(report_path).name if light else None
+            html = build_report(result.to_dict(), scenario=result.compiled.spec, plotly_src=src)
         write_atomic(report_path, lambda p: p.write_text(html, encoding="utf-8"))
     narrate.print_run(result, quiet=quiet)
     if json_path is not None and not quiet:

@@ -3,6 +3,11 @@
     >>> from summitsim.viz.report import build_report, write_report
     >>> html_text = build_report(result.to_dict())          # doctest: +SKIP
     >>> write_report(result.to_dict(), "report.html")       # doctest: +SKIP
+    >>> write_report(result.to_dict(), "r.html", light=True)  # doctest: +SKIP
+
+A *light* report (``light=True``) loads plotly.js from a file written beside it
+(:func:`write_plotly_beside`, about 4.8 MB once, shared by every report in the folder) instead
+of embedding it, so the report itself is a few hundred kilobytes.
 
 Other parts (the classroom's after-action report) add their own sections with
 ``extra_sections=[Section("Decisions by the players", "<p>…</p>")]``; a section's ``html`` is
@@ -62,6 +67,27 @@ def plotly_js() -> str:
     from plotly.offline import get_plotlyjs
 
     return get_plotlyjs()
+
+
+def plotly_js_name() -> str:
+    """The file name a light report loads plotly.js from: ``plotly-VERSION.min.js``."""
+    from plotly.offline import get_plotlyjs_version
+
+    return f"plotly-{get_plotlyjs_version()}.min.js"
+
+
+def write_plotly_beside(report: str | Path) -> Path:
+    """Write plotly.js into the folder of ``report`` (unless an identical copy is there) and
+    return its path; a light report refers to it by :func:`plotly_js_name`."""
+    target = Path(report).parent / plotly_js_name()
+    js = plotly_js()
+    try:
+        if target.read_text(encoding="utf-8") == js:
+            return target
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_atomic(target, lambda p: p.write_text(js, encoding="utf-8"))
+    return target
 
 
 def figure_html(fig: Any, div_id: str, height: int | None = None) -> str:
@@ -282,12 +308,15 @@ def build_report(
     layout: Any = None,
     scenario: Scenario | None = None,
     title: str | None = None,
+    plotly_src: str | None = None,
 ) -> str:
     """The whole report as one HTML string.
 
     ``layout`` is a :class:`~summitsim.dashboard.layout.Layout` (or a loaded one); by default
     the layout the scenario names, else ``default``. ``scenario`` supplies move names and
-    descriptions; by default the bundled scenario of the result, if unchanged."""
+    descriptions; by default the bundled scenario of the result, if unchanged.
+    ``plotly_src``: load plotly.js from this (relative) address rather than embedding it
+    (a light report; see :func:`write_plotly_beside`)."""
     from ..dashboard.layout import LoadedLayout, layout_for
 
     spec = scenario if scenario is not None else scenario_for(result)
@@ -366,7 +395,8 @@ def build_report(
     figs = "\n".join(
         panel_html(result, p, i, labels, make_id)
         for i, p in enumerate(layout.report_panels)
-        if p.kind != "outcomes"  # already in the summary
+        # outcomes are in the summary; the turn log would repeat the narrative below
+        if p.kind not in ("outcomes", "turn_log")
     )
     sections.append(("charts", "Charts", figs))
     sections.append(
@@ -378,12 +408,16 @@ def build_report(
     nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t, _ in sections)
     body = "\n".join(f'<section id="{sid}"><h2>{t}</h2>\n{h}</section>' for sid, t, h in sections)
     made = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if plotly_src is None:
+        plotly_tag = f"<script>{plotly_js()}</script>"
+    else:
+        plotly_tag = f'<script src="{escape(plotly_src)}" charset="utf-8"></script>'
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         f"<meta name='generator' content='summitsim {escape(result.get('summitsim_version', ''))}'>"
         f"\n<title>{escape(heading)} — after-action report</title>\n<style>{_CSS}</style>\n"
-        f"<script>{plotly_js()}</script>\n</head>\n<body>\n"
+        f"{plotly_tag}\n</head>\n<body>\n"
         f"<h1>{escape(heading)}</h1>\n"
         f"<p class='meta'>After-action report made by summitsim "
         f"{escape(result.get('summitsim_version', ''))} on {made}.</p>\n"
@@ -398,9 +432,14 @@ def write_report(
     extra_sections: Sequence[Section | tuple[str, str]] = (),
     layout: Any = None,
     scenario: Scenario | None = None,
+    light: bool = False,
 ) -> Path:
-    """Build the report and write it atomically (a temporary file, then a rename)."""
-    text = build_report(result, extra_sections=extra_sections, layout=layout, scenario=scenario)
+    """Build the report and write it atomically (a temporary file, then a rename); with
+    ``light``, plotly.js goes into a file beside it (:func:`write_plotly_beside`)."""
     path = Path(path)
+    src = write_plotly_beside(path).name if light else None
+    text = build_report(
+        result, extra_sections=extra_sections, layout=layout, scenario=scenario, plotly_src=src
+    )
     write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
