@@ -32,7 +32,7 @@ def panel(result: dict[str, Any], p: RunPanel, i: int, labels: Labels, prefix: s
     elif p.kind == "relations":
         fig = F.relations_figure(result, title=title or "Relations between actors")
     elif p.kind == "outcomes":
-        rows = F.outcome_rows(result, labels.outcomes)
+        rows = F.outcome_rows(result, labels.descriptions.get("outcome"))
         return html.Div(
             [
                 html.H3(title or "Outcomes"),

@@ -14,6 +14,14 @@ ExprText = Annotated[
     Field(description="an expression in the scenario language, or a literal"),
 ]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+Label = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=60,
+        description="a short display name for charts and tables (default: made from the id)",
+    ),
+]
 
 
 class _Strict(BaseModel):
@@ -48,6 +56,8 @@ class Meta(_Strict):
 
 class Parameter(_Strict):
     description: str
+    label: Label | None = None
+    unit: str = Field("", max_length=40, description="e.g. probability, index")
     default: bool | int | Finite | str
     range: tuple[Finite, Finite] | None = None
     choices: list[bool | int | Finite | str] | None = None
@@ -94,6 +104,7 @@ class Variable(_Strict):
     bounds: tuple[Finite, Finite]
     unit: str = ""
     description: str
+    label: Label | None = None
 
     @field_validator("bounds")
     @classmethod
@@ -114,6 +125,7 @@ class Relation(_Strict):
     between: tuple[Ident, Ident]
     initial: Finite = Field(ge=-1, le=1)
     description: str = ""
+    label: Label | None = None
 
 
 class Interest(_Strict):
@@ -280,6 +292,7 @@ class Response(_Strict):
 class RedLine(_Strict):
     owner: Ident
     description: str
+    label: Label | None = None
     trigger: ExprText = Field(description="condition that crosses the red line")
     warning: ExprText | None = Field(None, description="condition that means it is approached")
     response: Response
@@ -308,6 +321,8 @@ class Outcome(_Strict):
     description: str
     expr: ExprText
     type: Literal["bool", "number"]
+    label: Label | None = None
+    unit: str = Field("", max_length=40, description="for a number, e.g. index")
 
 
 class Scenario(_Strict):

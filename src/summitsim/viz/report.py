@@ -193,7 +193,7 @@ def narrative_html(result: Result, labels: Labels) -> str:
             )
         for rl in t.get("red_lines", []):
             owner = F.actor_name(result, rl.get("owner"))
-            desc = labels.red_lines.get(rl["red_line"], rl["red_line"])
+            desc = labels.description("red_line", rl["red_line"]) or rl["red_line"]
             if rl.get("status") == "crossed":
                 by = ", ".join(F.actor_name(result, b) for b in rl.get("crossed_by") or [])
                 answer = (
@@ -216,7 +216,8 @@ def narrative_html(result: Result, labels: Labels) -> str:
         changes = biggest_changes(result, turn, labels)
         if changes:
             text = "; ".join(
-                f"{v} {a:.3g} → {b:.3g}" + (f" {labels.units[v]}" if labels.units.get(v) else "")
+                f"{v} {a:.3g} → {b:.3g}"
+                + (f" {labels.unit('variable', v)}" if labels.unit("variable", v) else "")
                 for v, a, b in changes
             )
             items.append(f"<li class='meta'>Biggest changes: {escape(text)}</li>")
@@ -259,7 +260,7 @@ def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
         [
             rid,
             row["owner"],
-            labels.red_lines.get(rid, ""),
+            labels.description("red_line", rid),
             _blank(row["approached"]),
             _blank(row["crossed"]),
             ", ".join(sorted(row["by"])),
@@ -288,7 +289,7 @@ def panel_html(
         fig = F.relations_figure(result, title=title or "Relations between actors")
     elif kind == "outcomes":
         return f"<h3>{escape(title or 'Outcomes')}</h3>" + outcomes_table(
-            F.outcome_rows(result, labels.outcomes)
+            F.outcome_rows(result, labels.descriptions.get("outcome"))
         )
     elif kind == "turn_log":
         rows = F.turn_log_rows(result, labels.moves)
@@ -371,7 +372,10 @@ def build_report(
         "<h3>Parameters</h3>"
         + _table(["parameter", "value"], [[k, _fmt(v)] for k, v in params.items()])
     )
-    overview.append("<h3>Outcomes</h3>" + outcomes_table(F.outcome_rows(result, labels.outcomes)))
+    overview.append(
+        "<h3>Outcomes</h3>"
+        + outcomes_table(F.outcome_rows(result, labels.descriptions.get("outcome")))
+    )
     overview.append(
         "<h3>Red lines tested</h3>"
         + (
