@@ -254,3 +254,23 @@ def test_unknown_or_out_of_range_parameters_are_refused():
         summitsim.run(tiny(), params={"cred": 2})
     with pytest.raises(ParamError, match="not a valid float"):
         summitsim.run(tiny(), params={"cred": "high"})
+
+
+def test_a_policy_choosing_an_illegal_option_leaves_the_model_as_it_was():
+    from summitsim.engine.model import SummitModel
+    from summitsim.policies import RandomPolicy
+
+    class Bad(RandomPolicy):
+        def decide(self, obs):
+            d = super().decide(obs)
+            d.option = (10_000,)
+            return d
+
+    m = SummitModel("hanoi-2019", seed=3, collect=False)
+    m.step()
+    before = (m.ctx.turn, tuple(m.ctx.x), list(m.ctx.did), m.random.getstate())
+    m.agents_by_index[1].policy = Bad()
+    with pytest.raises(ValueError, match="not one of its legal options"):
+        m.step()
+    assert (m.ctx.turn, tuple(m.ctx.x), list(m.ctx.did), m.random.getstate()) == before
+    assert m.view is None

@@ -171,12 +171,7 @@ class SummitModel(mesa.Model):
 
     # ----- the turn -------------------------------------------------------------------------
     def step(self) -> None:
-        self.ctx.turn += 1
-        self.ctx.did = [0] * len(self.compiled.actions)
-        view = self.view = self.turn_view()
-        decisions = [
-            agent.decide(self.observe(agent.index, view)) for agent in self.agents_by_index
-        ]
+        decisions, view = self._decide()
         self._resolve(decisions, view)
         self.view = None
         self._injects()
@@ -187,12 +182,32 @@ class SummitModel(mesa.Model):
         if self.ctx.turn >= self.max_turns:
             self.running = False
 
+    def _decide(self) -> tuple[list[Any], TurnView]:
+        """Everyone's decision for the next turn. If a policy fails or chooses an option that
+        is not legal, the model is left as it was (turn, random state) and the error raised."""
+        ctx, saved = self.ctx, self.random.getstate()
+        ctx.turn += 1
+        did, ctx.did = ctx.did, [0] * len(self.compiled.actions)
+        try:
+            view = self.view = self.turn_view()
+            decisions = [
+                agent.decide(self.observe(agent.index, view)) for agent in self.agents_by_index
+            ]
+            for actor, d in zip(self.compiled.actors, decisions, strict=True):
+                self._legal(actor, d.option, view)
+        except BaseException:
+            ctx.turn -= 1
+            ctx.did, self.view = did, None
+            self.random.setstate(saved)
+            raise
+        return decisions, view
+
     def _resolve(self, decisions: list[Any], view: TurnView) -> None:
         c, ctx = self.compiled, self.ctx
         acc: dict[int, float] = {}
         taken: list[int] = []
         for actor, d in zip(c.actors, decisions, strict=True):
-            option = self._legal(actor, d.option, view)
+            option = d.option
             if not option:
                 self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, (), "done"))
             for k in option:
@@ -209,9 +224,11 @@ class SummitModel(mesa.Model):
 
     def _legal(self, actor: CActor, option: Option, view: TurnView) -> Option:
         if option not in view.options[actor.index]:
+            known = all(isinstance(k, int) and 0 <= k < len(self.compiled.actions) for k in option)
+            label = option_label(self.compiled, option) if known else repr(option)
             raise ValueError(
-                f"{actor.name}'s policy chose {option_label(self.compiled, option)!r}, "
-                "which is not one of its legal options this turn"
+                f"{actor.name}'s policy chose {label!r}, which is not one of its legal "
+                "options this turn"
             )
         return option
 
