@@ -34,29 +34,33 @@ SCENARIO = "pyongyang-2024"
 N = 300  # runs per setting
 ACTORS = tuple(a.id for a in get_compiled(SCENARIO, {}).actors)
 
-# The claims' thresholds, in one place. Measured with N = 300 seeds at commit e70ae50 (AI:
-# logit choice, one move per turn, Russia at foresight 2), as AI / Russia random / all random:
-#   partnership within 3 turns        0.75  / 0.42  / 0.18
-#   mean munitions shipped (k)        31.7  / 23.2  / 15.8
-#   mean sanctions integrity          26.2  / 36.8  / 43.8
-#   missile technology transferred    0.00  / 0.99  / 0.86
-#   transfer, Seoul 0.8 vs 0 (tol 1)  0.00 vs 0.90 / 0.99 vs 0.99 / 0.86 vs 0.86
-#   transfer, Seoul 0.8 vs 0 (tol .3) 0.00 vs 0.26 / 0.99 vs 0.99 / 0.86 vs 0.86
-#   transfer, Seoul 0, tol 0 vs 1     0.11 vs 0.90 / 0.99 vs 0.99 / 0.85 vs 0.86
-#   munitions, need 0.25 vs 2         22.1 vs 36.1 / 23.2 vs 23.4 / 15.8 vs 15.8
-#   lesser treaty, Kim holds out/not  0.00 vs 0.75 / 0.00 vs 0.52 / 0.40 vs 0.40
-#   any treaty, Kim holds out/not     0.67 vs 1.00 / 0.96 vs 1.00 / 0.78 vs 0.78
+# The claims' thresholds, in one place. Measured with N = 300 seeds at commit 50d88d3 (the AI:
+# each turn solved as a game by logit QRE, horizon 2, Russia up to two moves a month, one per
+# channel), as AI / Russia at random / every actor at random:
+#   partnership signed on turn 1      0.89  / 0.32  / 0.17
+#   mean munitions shipped (k)        35.3  / 28.9  / 19.9   (purchases: 11.2 / 7.3 / 3.9)
+#   mean sanctions integrity          23.3  / 33.3  / 32.7
+#   missile technology transferred    0.01  / 1.00  / 0.98
+#   transfer, Seoul 0.8 vs 0 (tol 1)  0.01 vs 0.78 / 1.00 vs 1.00 / 0.98 vs 0.98
+#   transfer, Seoul 0.8 vs 0 (tol .3) 0.01 vs 0.09 / 1.00 vs 1.00 / 0.98 vs 0.98
+#   transfer, Seoul 0, tol 0 vs 1     0.05 vs 0.78 / 1.00 vs 1.00 / 0.98 vs 0.98
+#   munitions, need 2 minus need 0.25 +7.9 / -0.1 / 0.0
+#   lesser treaty, Kim holds out/not  0.00 vs 0.94 / 0.00 vs 0.49 / 0.46 vs 0.46
+#   any treaty, Kim holds out/not     0.90 vs 1.00 / 1.00 vs 1.00 / 0.98 vs 0.98
+# (At commit e70ae50, before that AI, with one move a turn: partnership within 3 turns 0.75 /
+# 0.42 / 0.18, munitions 31.7 / 23.2 / 15.8, sanctions 26.2 / 36.8 / 43.8.)
 THRESHOLDS: dict[str, float] = {
-    # The summit itself elevated the partnership: a Russia that values it signs it at once,
-    # in more than half the runs within the first three turns. A random choice among its six
-    # or seven options a turn gets there about 1 - (5/6)^3 = 0.42 of the time.
-    "partnership_within_turns": 3,
+    # The summit itself elevated the partnership (June 2024, turn 1): a Russia that values it
+    # signs it at once, on turn 1 in more than half the runs. Choosing at random among its
+    # options, Russia signs on turn 1 about a third of the time.
+    "partnership_within_turns": 1,
     "partnership_early_share": 0.5,
     # Shells keep flowing: buy_munitions has a one-turn cooldown, so at most 12 purchases in
     # 24 turns, each 1.5-3.5 thousand containers (2.5 on average) on top of the 7 shipped by
-    # June 2024. Russia short of shells buys at two-thirds of its chances or more:
-    # 7 + 8 x 2.5 = 27 thousand containers by the end.
-    "munitions_shipped_min": 7 + 8 * 2.5,
+    # June 2024. Russia, short of shells, buys at nearly every chance, 10 of the 12 or more:
+    # 7 + 10 x 2.5 = 32 thousand containers by the end. (Choosing at random in its military
+    # channel, where there are few options, it still buys about 7 times.)
+    "munitions_shipped_min": 7 + 10 * 2.5,
     # Sanctions erode: every purchase costs the regime 2 points and a veto 8, so a Russia
     # that buys and shields Pyongyang as the analysis expects takes at least a third of the
     # 45 it starts at, leaving less than 30.
