@@ -179,32 +179,33 @@ def _reason(c: Compiled, r: Rationale) -> str:
     if r.eu[k] < r.eu[best] - 1e-9:
         better = describe_action(c, r.alternatives[best])
         return (
-            f"{name} chose to {describe_action(c, r.chosen)} although {better} "
-            f"looked better ({r.eu[k]:+.2f} against {r.eu[best]:+.2f}): "
-            f"a boundedly rational choice (probability {r.probs[k]:.2f})"
+            f"{name} chose to {describe_action(c, r.chosen)}, although the option to {better} "
+            f"looked {'slightly ' if r.eu[best] - r.eu[k] < 0.25 * (max(r.eu) - min(r.eu)) else ''}"
+            f"better to it: like a real government, it does not always take the option that "
+            f"looks best, and this one had about a {r.probs[k]:.0%} chance"
         )
     if not r.chosen:
-        return f"{name} held: no move was worth more than its cost"
+        return f"{name} held: no move seemed worth its cost"
     move = describe_action(c, r.chosen)
     risks = [a for a in r.anticipated if a.alternative == r.chosen]
-    why = ", ".join(f"{d} ({v:+.2f})" for d, v in r.terms[:2]) or "its overall interests"
+    why = " and ".join(d for d, v in r.terms[:2]) or "the balance of all its interests"
     if risks:
         a = risks[0]
         owner = possessive(c.actors[c.red_lines[a.red_line].owner].name)
         return (
-            f"{name} chose to {move} despite {owner} red line (credibility {a.credibility:.2f}, "
-            f"worth {a.worth:+.2f}): the gain for {why} outweighed the risk"
+            f"{name} chose to {move} despite {owner} red line: it judged the gain for {why} "
+            f"worth the risk that the red line is enforced (a {a.credibility:.0%} chance)"
         )
     return f"{name} chose to {move}, mainly for {why}"
 
 
 def _expectation(c: Compiled, r: Rationale) -> str:
-    """ ", expecting China to press Moscow quietly (probability 0.60)": the most likely move
-    of the other actor that mattered most to the choice, if one was expected."""
+    """ ", expecting China to press Moscow quietly (about a 60% chance)": the most likely
+    move of the other actor that mattered most to the choice, if one was expected."""
     for j, option, p in r.expected:
         if option and p >= 0.25:
             return (
                 f", expecting {c.actors[j].name} to {describe_action(c, option)} "
-                f"(probability {p:.2f})"
+                f"(about a {p:.0%} chance)"
             )
     return ""
