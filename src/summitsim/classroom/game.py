@@ -134,21 +134,26 @@ class ReplayPolicy:
 
     def decide(self, obs: Observation) -> Decision:
         turn, actor = obs.turn, obs.actor
+        m = self.moves.get(turn)
+        if m is not None and m.by == "ai":
+            # the AI played for the team: what it would have chosen is what it chose
+            d = self._ai.decide(obs)
+            if self.advice is not None:
+                self.advice[turn] = dataclasses.replace(d)
+            if d.rationale is not None:
+                why = sentence(obs.compiled, d.rationale)
+                note = f"(The team did not submit; the AI played.) {why}"
+                d = dataclasses.replace(d, rationale=dataclasses.replace(d.rationale, note=note))
+            return d
         if self.advice is not None:
             self.advice[turn] = advise(obs, self.advice_seed)
-        m = self.moves.get(turn)
         if m is None or m.by == "hold":
             note = f"{actor.name} held: the team did not submit a move this turn."
             return _held("hold" if m is not None else "human", obs, note)
-        if m.by == "ai":
-            d = self._ai.decide(obs)
-            if d.rationale is not None:
-                why = sentence(obs.compiled, d.rationale)
-                d.rationale.note = f"(The team did not submit; the AI played.) {why}"
-            return d
         option = option_of(obs.compiled, actor.id, m.move)
         if option not in obs.options:
-            note = f"{actor.name} held: {m.move} was no longer possible."
+            names = " and ".join(obs.compiled.actions[k].name for k in option)
+            note = f"{actor.name} held: {names} was no longer possible."
             return _held("human", obs, note, m.justification)
         return Decision(option=option, by="human", justification=m.justification)
 
@@ -405,8 +410,9 @@ def redact(
     result: dict[str, Any], viewer: str | None, hidden: set[str] | frozenset[str] = frozenset()
 ) -> dict[str, Any]:
     """A run result as a team may see it: moves and what happened, without the AI's
-    rationales, other teams' justifications, or any trace of the ``hidden`` red lines (see
-    :func:`hidden_red_lines`). The instructor (``viewer=None``) sees all."""
+    rationales, other teams' justifications, other actors' covert moves not yet detected,
+    or any trace of the ``hidden`` red lines (see :func:`hidden_red_lines`). The instructor
+    (``viewer=None``) sees all."""
     if viewer is None:
         return result
     out = dict(result)
@@ -414,7 +420,13 @@ def redact(
     for t in result["turns"]:
         t2 = dict(t)
         acts = []
+        escalation = dict(t.get("escalation") or {})
         for a in t["actions"]:
+            if a.get("covert") and a.get("actor") != viewer and a.get("detected_turn") is None:
+                # a covert move of another actor, not (yet) detected: no trace of it
+                if a["actor"] in escalation:
+                    escalation[a["actor"]] -= a.get("escalation", 0.0)
+                continue
             a2 = dict(a)
             r = a.get("rationale") or {}
             if a.get("actor") == viewer:
@@ -428,6 +440,8 @@ def redact(
             a2["rationale"] = keep
             acts.append(a2)
         t2["actions"] = acts
+        if "escalation" in t:
+            t2["escalation"] = escalation
         t2["red_lines"] = [r for r in t["red_lines"] if r["red_line"] not in hidden]
         turns.append(t2)
     out["turns"] = turns

@@ -83,7 +83,11 @@ def print_turn(result: RunResult, t: int) -> None:
             text = f"  {actor:<15} [yellow]proposed to {move} (refused)[/yellow]"
         else:
             esc = c.actions[rec.action].escalation
-            text = f"  {actor:<15} [bold]{move}[/bold] [dim](escalation {esc:g}, {rec.by})[/dim]"
+            secret = ", covert" if rec.covert else ""
+            text = (
+                f"  {actor:<15} [bold]{move}[/bold] [dim](escalation {esc:g}, {rec.by}"
+                f"{secret})[/dim]"
+            )
         out.print(text)
         why = "" if rec.actor in explained else result.sentence(rec)
         if why and (rec.action != HOLD or "held back" in why):
@@ -92,6 +96,10 @@ def print_turn(result: RunResult, t: int) -> None:
     for turn, k in result.rec.injects:
         if turn == t:
             out.print(f"  [magenta]Event: {c.injects[k].name}[/magenta]")
+    for rec in result.rec.covert:
+        if rec.detected == t:
+            who, what = c.actors[rec.actor].name, describe_action(c, rec.action)
+            out.print(f"  [red]Detected: {who}'s covert move to {what} (turn {rec.turn})[/red]")
     for r in result.rec.red_lines:
         if r.turn == t:
             print_red_line(result, r)

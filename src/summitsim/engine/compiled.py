@@ -76,6 +76,9 @@ class CAction:
     slots: frozenset[int]  # the state slots its effects touch
     free: bool = False  # always allowed: no precondition, use limit or cooldown
     constant_cost: float | None = None  # the cost, if it depends only on parameters
+    covert: bool = False
+    detection: Fn | None = None  # covert: the chance per turn of being detected
+    on_detection: tuple[CEffect, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,9 @@ def _actions(b: _Builder) -> list[CAction]:
                 slots=frozenset(e.slot for e in effects),
                 free=_always(when) and m.max_uses is None and not m.cooldown,
                 constant_cost=float(ex.constant_value(cost)) if ex.is_constant(cost) else None,
+                covert=m.covert,
+                detection=b.fn(m.detection) if m.covert else None,
+                on_detection=tuple(b.effect(e) for e in m.on_detection),
             )
         )
     return out

@@ -29,15 +29,26 @@ DEFAULT_POLICIES = "summitsim.policies:default_policies"
 
 
 class Ctx:
-    """What expressions see: the state, this turn's actions, move counts and the turn."""
+    """What expressions see: the state, this turn's actions, move counts, the turn, and the
+    covert moves detected this turn (``found``) and ever (``found_ever``)."""
 
-    __slots__ = ("did", "turn", "used", "x")
+    __slots__ = ("did", "found", "found_ever", "turn", "used", "x")
 
-    def __init__(self, x: list[float], did: Any, used: Any, turn: int):
+    def __init__(
+        self,
+        x: list[float],
+        did: Any,
+        used: Any,
+        turn: int,
+        found: Any = None,
+        found_ever: Any = None,
+    ):
         self.x = x
         self.did = did
         self.used = used
         self.turn = turn
+        self.found = found if found is not None else [0] * len(did)
+        self.found_ever = found_ever if found_ever is not None else [0] * len(did)
 
 
 class ActorAgent(mesa.Agent):
@@ -140,18 +151,32 @@ class SummitModel(mesa.Model):
         that must not perturb the run draws from its own)."""
         if view is None:
             view = self.view if self.view is not None else self.turn_view(self._next_ctx())
-        seen = tuple(
-            (self.compiled.actors[r.actor].id, self.compiled.action_label(r.action), r.status)
-            for r in self.recorder.this_turn(view.turn - 1)
-        )
+        seen = self._seen(actor, view.turn - 1)
         history = tuple(self.history[actor])
         return make_observation(
             view, self.compiled.actors[actor], history, seen, rng or self.random
         )
 
+    def _seen(self, observer: int, turn: int) -> tuple[tuple[str, str, str], ...]:
+        """What ``observer`` saw happen in ``turn``: everyone's moves (covert ones by others
+        only once detected) and the covert moves detected then."""
+        c = self.compiled
+        out = [
+            (c.actors[r.actor].id, c.action_label(r.action), r.status)
+            for r in self.recorder.this_turn(turn)
+            if r.visible_to(observer)
+        ]
+        out += [
+            (c.actors[r.actor].id, c.action_label(r.action), "detected")
+            for r in self.recorder.covert
+            if r.detected == turn and r.turn != turn
+        ]
+        return tuple(out)
+
     def _next_ctx(self) -> Ctx:
         n = len(self.compiled.actions)
-        return Ctx(list(self.ctx.x), [0] * n, list(self.ctx.used), self.ctx.turn + 1)
+        ctx = self.ctx
+        return Ctx(list(ctx.x), [0] * n, list(ctx.used), ctx.turn + 1, [0] * n, ctx.found_ever)
 
     def _allowed(self, actor: CActor, ctx: Ctx) -> list[int]:
         actions, t = self.compiled.actions, ctx.turn
@@ -174,6 +199,7 @@ class SummitModel(mesa.Model):
         decisions, view = self._decide()
         self._resolve(decisions, view)
         self.view = None
+        self._detect()
         self._injects()
         self._red_lines()
         self.recorder.record_turn(self.ctx)
@@ -187,7 +213,8 @@ class SummitModel(mesa.Model):
         is not legal, the model is left as it was (turn, random state) and the error raised."""
         ctx, saved = self.ctx, self.random.getstate()
         ctx.turn += 1
-        did, ctx.did = ctx.did, [0] * len(self.compiled.actions)
+        n = len(self.compiled.actions)
+        did, found, ctx.did, ctx.found = ctx.did, ctx.found, [0] * n, [0] * n
         try:
             view = self.view = self.turn_view()
             decisions = [
@@ -197,7 +224,7 @@ class SummitModel(mesa.Model):
                 self._legal(actor, d.option, view)
         except BaseException:
             ctx.turn -= 1
-            ctx.did, self.view = did, None
+            ctx.did, ctx.found, self.view = did, found, None
             self.random.setstate(saved)
             raise
         return decisions, view
@@ -215,7 +242,12 @@ class SummitModel(mesa.Model):
                 if status == "done":
                     self._draw(c.actions[k].effects, acc)
                     taken.append(k)
-                self.recorder.actions.append(ActionRecord(ctx.turn, actor.index, d, k, status))
+                rec = ActionRecord(ctx.turn, actor.index, d, k, status)
+                self.recorder.actions.append(rec)
+                if c.actions[k].covert:
+                    rec.covert = True
+                    if status == "done":
+                        self.recorder.covert.append(rec)
             labels = tuple(c.actions[k].move for k in option)
             self.history[actor.index].append((ctx.turn, labels))
         self._land(acc)
@@ -265,6 +297,25 @@ class SummitModel(mesa.Model):
         self.ctx.did[k] = 1
         self.ctx.used[k] += 1
         self.last_used[k] = self.ctx.turn
+
+    def _detect(self) -> None:
+        """Each covert move not yet detected (this turn's included) is found out with its
+        detection chance; detection is public and applies the move's ``on_detection``."""
+        ctx, c = self.ctx, self.compiled
+        for rec in self.recorder.covert:
+            if rec.detected is not None:
+                continue
+            a = c.actions[rec.action]
+            assert a.detection is not None
+            p = float(a.detection(ctx))
+            if p <= 0.0 or (p < 1.0 and self.random.random() >= p):
+                continue
+            rec.detected = ctx.turn
+            ctx.found[rec.action] = 1
+            ctx.found_ever[rec.action] += 1
+            acc: dict[int, float] = {}
+            self._draw(a.on_detection, acc)
+            self._apply_now(acc)
 
     def _injects(self) -> None:
         ctx = self.ctx

@@ -80,10 +80,11 @@ class _UsedPlus:
 
 
 class _Hypo:
-    __slots__ = ("did", "turn", "used", "x")
+    __slots__ = ("did", "found", "found_ever", "turn", "used", "x")
 
-    def __init__(self, x: list[float], did: Any, used: Any, turn: int):
+    def __init__(self, x: list[float], did: Any, used: Any, turn: int, found: Any, found_ever: Any):
         self.x, self.did, self.used, self.turn = x, did, used, turn
+        self.found, self.found_ever = found, found_ever
 
 
 class TurnView:
@@ -103,7 +104,10 @@ class TurnView:
         self.compiled = compiled
         self.turn: int = ctx.turn
         self.x: tuple[float, ...] = tuple(ctx.x)
-        self._ctx = _Hypo(list(self.x), ctx.did, tuple(ctx.used), ctx.turn)
+        self._found_ever = tuple(ctx.found_ever)
+        self._ctx = _Hypo(
+            list(self.x), ctx.did, tuple(ctx.used), ctx.turn, ctx.found, self._found_ever
+        )
         self.allowed: tuple[tuple[int, ...], ...] = tuple(tuple(a) for a in allowed)
         self.options: tuple[tuple[Option, ...], ...] = tuple(
             legal_options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
@@ -162,21 +166,36 @@ class TurnView:
             )
         return hit
 
-    def would_trigger(self, rl: CRedLine, taken: Sequence[int], changes: pr.Changes) -> bool:
-        """Would the moves ``taken`` (with predicted state ``changes``) cross ``rl`` when
-        holding would not?"""
+    def would_trigger(
+        self, rl: CRedLine, taken: Sequence[int], changes: pr.Changes, found: Sequence[int] = ()
+    ) -> bool:
+        """Would the moves ``taken`` (with predicted state ``changes``, and the covert ones
+        among them in ``found`` detected) cross ``rl`` when holding would not?"""
         if rl.once and self.fired_rl[rl.index]:
             return False
         base = self._baseline.get(rl.index)
         if base is None:
-            hold = _Hypo(list(self.x), _DidSet(()), self._ctx.used, self.turn)
+            none = _DidSet(())
+            hold = _Hypo(list(self.x), none, self._ctx.used, self.turn, none, self._found_ever)
             base = self._baseline[rl.index] = bool(rl.trigger(hold))
         if base:
             return False
         hypo = _Hypo(
-            pr.overlay(self.x, changes), _DidSet(taken), _UsedPlus(self._ctx.used, taken), self.turn
+            pr.overlay(self.x, changes),
+            _DidSet(taken),
+            _UsedPlus(self._ctx.used, taken),
+            self.turn,
+            _DidSet(found),
+            _UsedPlus(self._found_ever, found),
         )
         return bool(rl.trigger(hypo))
+
+    def detection(self, action: int) -> float:
+        """The chance that a covert move taken now is detected this turn (0 for others)."""
+        a = self.compiled.actions[action]
+        if a.detection is None:
+            return 0.0
+        return min(1.0, max(0.0, float(a.detection(self._ctx))))
 
     def response_delta(self, rl: CRedLine) -> pr.Delta:
         """The expected change a red line's response makes."""

@@ -13,6 +13,8 @@ class ActionRecord:
         "actor",
         "best",
         "by",
+        "covert",
+        "detected",
         "justification",
         "rationale",
         "red_line",
@@ -31,6 +33,12 @@ class ActionRecord:
         self.status = status
         self.red_line: int | None = None
         self.best: bool | None = decision.best  # an AI's choice: its best option?
+        self.covert = False  # a covert move (set by the model)
+        self.detected: int | None = None  # a covert move: the turn it was detected
+
+    def visible_to(self, observer: int) -> bool:
+        """Whether ``observer`` knows of this move now (covert moves of others: once found)."""
+        return not self.covert or self.detected is not None or self.actor == observer
 
     @classmethod
     def response(cls, turn: int, rl: CRedLine, action: int) -> ActionRecord:
@@ -38,6 +46,7 @@ class ActionRecord:
         rec.turn, rec.actor, rec.action = turn, rl.owner, action
         rec.by, rec.rationale, rec.justification = "red_line", None, ""
         rec.status, rec.red_line, rec.best = "done", rl.index, None
+        rec.covert, rec.detected = False, None
         return rec
 
 
@@ -69,6 +78,7 @@ class Recorder:
         self.red_lines: list[RedLineRecord] = []
         self.injects: list[tuple[int, int]] = []
         self.adjustments: list[tuple[int, int, float]] = []  # turn, slot, delta (by hand)
+        self.covert: list[ActionRecord] = []  # covert moves taken, in order
 
     def record_turn(self, ctx: Any) -> None:
         self.states.append(tuple(ctx.x))

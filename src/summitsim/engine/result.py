@@ -119,7 +119,7 @@ class RunResult:
             rationale["sentence"] = self.sentence(rec) + " " + rationale.get("sentence", "")
         if rec.justification:
             rationale["justification"] = rec.justification
-        return {
+        out = {
             "actor": c.actors[rec.actor].id,
             "move": c.action_label(rec.action),
             "by": rec.by,
@@ -127,6 +127,10 @@ class RunResult:
             "escalation": c.actions[rec.action].escalation if rec.action != HOLD else 0.0,
             "rationale": rationale,
         }
+        if rec.covert:
+            out["covert"] = True
+            out["detected_turn"] = rec.detected
+        return out
 
     # ----- the JSON format -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -158,6 +162,15 @@ class RunResult:
                     "responded": r.responded,
                 }
             )
+        for rec in self.rec.covert:
+            if rec.detected is not None:
+                turns[rec.detected].setdefault("detected", []).append(
+                    {
+                        "actor": c.actors[rec.actor].id,
+                        "move": c.action_label(rec.action),
+                        "turn_taken": rec.turn,
+                    }
+                )
         for t, k in self.rec.injects:
             inj = c.injects[k]
             turns[t]["injects"].append({"inject": inj.id, "name": inj.name})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from ..engine import predict as pr
-from ..engine.compiled import CActor, Compiled
+from ..engine.compiled import CActor, Compiled, CRedLine
 from ..engine.observation import Observation, Option, TurnView
 from .base import Anticipated, Decision, PolicyInfo, Rationale
 from .game import Mixed, Player, TurnGame, argmax_point, level_k, quantal_equilibrium
@@ -151,7 +151,7 @@ def _player(view: TurnView, actor: CActor) -> Player:
         options=options,
         deltas=deltas,
         costs=costs,
-        risk=[sum(a.credibility * a.worth for a in r) for r in risks],
+        risk=[sum(a.risk for a in r) for r in risks],
         ahead=ahead,
         anticipated=risks,
         refused=refused,
@@ -167,10 +167,12 @@ def _red_line_risks(
     view: TurnView, actor: CActor, option: Option, delta: dict[int, float]
 ) -> list[Anticipated]:
     """The red lines ``option`` would cross (judged with the others holding), and what each
-    response would be worth to ``actor``."""
+    response would be worth to ``actor``. A red line that only its covert moves' detection
+    would cross is crossed with the chance that one of them is detected this turn."""
     if not option:
         return []
     c, x = view.compiled, view.x
+    covert = [k for k in option if c.actions[k].covert]
     out = []
     changes: pr.Changes | None = None
     for rl in view.watched(actor.index):
@@ -178,12 +180,27 @@ def _red_line_risks(
             continue
         if changes is None:
             changes = pr.apply(c, x, {}, tuple(delta.items()))
-        if not view.would_trigger(rl, option, changes):
+        chance = _crossing_chance(view, rl, option, changes, covert)
+        if not chance:
             continue
         after = pr.apply(c, x, changes, view.response_delta(rl))
         worth = pr.utility_change(actor, x, after) - pr.utility_change(actor, x, changes)
-        out.append(Anticipated(option, rl.index, view.belief(actor.index, rl.index), worth))
+        belief = view.belief(actor.index, rl.index)
+        out.append(Anticipated(option, rl.index, belief, worth, chance))
     return out
+
+
+def _crossing_chance(
+    view: TurnView, rl: CRedLine, option: Option, changes: pr.Changes, covert: list[int]
+) -> float:
+    if view.would_trigger(rl, option, changes):
+        return 1.0
+    if not covert or not view.would_trigger(rl, option, changes, found=covert):
+        return 0.0
+    unseen = 1.0
+    for k in covert:
+        unseen *= 1.0 - view.detection(k)
+    return 1.0 - unseen
 
 
 def _ahead(view: TurnView, actor: CActor, deltas: list[dict[int, float]]) -> list[float]:

@@ -21,6 +21,11 @@ class Anticipated:
     red_line: int
     credibility: float  # the actor's belief that the owner follows through
     worth: float  # utility of the expected response to the actor (usually negative)
+    chance: float = 1.0  # that the option crosses it (a covert move: that it is detected)
+
+    @property
+    def risk(self) -> float:
+        return self.chance * self.credibility * self.worth
 
 
 @dataclass(slots=True)
@@ -59,7 +64,7 @@ class Rationale:
         deterrents = [a for a in self.anticipated if a.alternative == alt]
         if not deterrents:
             return None
-        return alt, min(deterrents, key=lambda a: a.credibility * a.worth)
+        return alt, min(deterrents, key=lambda a: a.risk)
 
 
 @dataclass(slots=True)

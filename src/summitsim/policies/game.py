@@ -337,7 +337,10 @@ def quantal_equilibrium(game: TurnGame) -> list[Mixed]:
     coupled = game.coupled
     for i in range(n):
         if i not in coupled:
-            sigma[i] = respond(game, i, sigma)
+            p = game.players[i]
+            values = game.choice_values(i, sigma)
+            # no noise at infinite rationality: the best option (ties: the earliest)
+            sigma[i] = argmax_point(values) if math.isinf(p.actor.beta) else logit(values, p.lam)
     if coupled:
         lives = [live for i in coupled for live in game.live[i]]
         for live in lives:

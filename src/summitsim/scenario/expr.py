@@ -10,6 +10,7 @@ Grammar (informally)::
            | f(args) | (expr)
     OP    := + - * / % ** and or == != < <= > >=
     f     := did(actor, move) | did_ever(actor, move) | times(actor, move) | rel(actor, actor)
+           | detected(actor, move) | detected_ever(actor, move)   (covert moves found out)
            | min(a, b, ...) | max(a, b, ...) | abs(x) | clip(x, lo, hi)
 
 Division or modulo by zero yields 0; exponents are clamped to [-64, 64] and overflow saturates,
@@ -30,7 +31,7 @@ MAX_NODES = 200
 MAX_EXPONENT = 64.0
 HUGE = 1e300
 
-ACTION_FUNCS = {"did", "did_ever", "times"}
+ACTION_FUNCS = {"did", "did_ever", "times", "detected", "detected_ever"}
 NUMERIC_FUNCS = {"min": (2, 8), "max": (2, 8), "abs": (1, 1), "clip": (3, 3)}
 ALL_FUNCS = ACTION_FUNCS | {"rel"} | set(NUMERIC_FUNCS)
 BUILTIN_NAMES = {"turn"}
@@ -378,6 +379,10 @@ class _Compiler:
                 return lambda ctx: bool(ctx.did[k])
             if fname == "did_ever":
                 return lambda ctx: ctx.used[k] > 0
+            if fname == "detected":
+                return lambda ctx: bool(ctx.found[k])
+            if fname == "detected_ever":
+                return lambda ctx: ctx.found_ever[k] > 0
             return lambda ctx: ctx.used[k]
         args = [self.node(a) for a in n.args]
         f = _NUMFUNCS[fname]

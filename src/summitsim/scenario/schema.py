@@ -276,7 +276,26 @@ class Move(_Strict):
         None,
         description="e.g. diplomatic, military, economic: at most one move per channel a turn",
     )
+    covert: bool = Field(
+        False, description="its effects happen, but others learn of it only when it is detected"
+    )
+    detection: ExprText = Field(
+        0.0,
+        description=(
+            "covert moves: the chance, each turn from the one it is taken, that it is detected "
+            "(may read the state, so other moves can raise it)"
+        ),
+    )
+    on_detection: list[Effect] = Field(
+        default_factory=list, description="covert moves: effects when it is detected"
+    )
     tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _covert_fields(self) -> Move:
+        if not self.covert and (self.on_detection or self.detection not in (0, 0.0)):
+            raise ValueError("detection and on_detection apply to covert moves only")
+        return self
 
     @property
     def actors(self) -> list[str]:

@@ -192,6 +192,9 @@ class _Semantic:
             self.expr((*loc, "cost"), move.cost)
             self.expr((*loc, "partner_cost"), move.partner_cost)
             self.effects((*loc, "effects"), move.effects)
+            if move.covert:
+                self.expr((*loc, "detection"), move.detection)
+                self.effects((*loc, "on_detection"), move.on_detection)
 
     def red_lines(self) -> None:
         for rid, rl in self.spec.red_lines.items():
