@@ -1,15 +1,19 @@
 """Where chunks run: local worker processes, or an existing Dask distributed cluster.
 
-Both give the same interface: ``submit(chunk)``, ``wait_any(timeout)`` for the finished
-handles, ``result(handle)``, ``cancel(handles)`` and ``close()``. ``slots`` is how many chunks
-can run at once; the runner keeps about twice that many in flight, so workers never wait for
-the next chunk and memory stays bounded.
+Both give the same interface: ``submit(chunk, fn=run_chunk)``, ``wait_any(timeout)`` for
+the finished handles, ``result(handle)``, ``cancel(handles)`` and ``close()``. ``slots`` is how
+many chunks can run at once; the runner keeps about twice that many in flight, so workers never
+wait for the next chunk and memory stays bounded. ``fn`` is what a worker does with a chunk:
+a sweep's :func:`~summitsim.sweep.worker.run_chunk`, or another picklable function of a chunk
+that returns a :class:`~summitsim.sweep.worker.ChunkResult` (a backtest evaluates a record's
+checks on each run instead of keeping outcomes).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from .spec import SweepError
@@ -70,8 +74,8 @@ class LocalExecutor:
     def describe(self) -> dict[str, Any]:
         return {"kind": "local", "workers": self.slots}
 
-    def submit(self, chunk: Chunk) -> Any:
-        return self.pool.submit(run_chunk, chunk)
+    def submit(self, chunk: Chunk, fn: Callable[[Chunk], ChunkResult] = run_chunk) -> Any:
+        return self.pool.submit(fn, chunk)
 
     def wait_any(self, handles: list[Any], timeout: float) -> list[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -131,8 +135,8 @@ class DaskExecutor:
     def describe(self) -> dict[str, Any]:
         return {"kind": "dask", "address": self.address, "threads": self.slots}
 
-    def submit(self, chunk: Chunk) -> Any:
-        future = self.client.submit(run_chunk, chunk, pure=False)
+    def submit(self, chunk: Chunk, fn: Callable[[Chunk], ChunkResult] = run_chunk) -> Any:
+        future = self.client.submit(fn, chunk, pure=False)
         future.add_done_callback(self.finished.put)
         return future
 
