@@ -48,7 +48,7 @@ def validate(
 
 @app.command()
 def scenarios() -> None:
-    """List the bundled scenarios (* marks the default)."""
+    """List the bundled scenarios (* marks the default), grouped by their first tag."""
     from ..engine.registry import bundled, default_scenario, load_scenario
     from ..scenario import ScenarioError
 
@@ -56,17 +56,32 @@ def scenarios() -> None:
     if not found:
         fail("no bundled scenarios found in the package data", 1)
     default = default_scenario()
+    width = max(18, *(len(sid) for sid in found))
+    groups: dict[str, list[str]] = {}  # first tag ("" for none) -> lines, in name order
     for sid in found:
         try:
             s = load_scenario(sid).spec
         except ScenarioError as exc:
-            typer.echo(f"  {sid:<18} (invalid: {exc.problems[0]})")
+            groups.setdefault("", []).append(f"  {sid:<{width}} (invalid: {exc.problems[0]})")
             continue
         mark = "*" if sid == default else " "
-        typer.echo(
-            f"{mark} {sid:<18} {s.meta.title} ({s.meta.turns} {s.meta.turn_length}ly turns, "
-            f"{len(s.actors)} actors)"
-        )
+        turns = f"{s.meta.turns} {PER_TURN[s.meta.turn_length]} turn{'s' * (s.meta.turns != 1)}"
+        line = f"{mark} {sid:<{width}} {s.meta.title} ({turns}, {len(s.actors)} actors)"
+        groups.setdefault(s.meta.tags[0] if s.meta.tags else "", []).append(line)
+    blocks = [
+        "\n".join(([tag] if tag else []) + groups[tag])
+        for tag in sorted(groups)  # untagged ("") first
+    ]
+    typer.echo("\n\n".join(blocks))
+
+
+PER_TURN = {
+    "day": "daily",
+    "week": "weekly",
+    "month": "monthly",
+    "quarter": "quarterly",
+    "year": "yearly",
+}
 
 
 @app.command()
