@@ -149,3 +149,16 @@ def page_texts(raw: Iterable[str]) -> list[str]:
         else:
             out.append(item)
     return out
+
+
+def report_texts(text: str) -> list[str]:
+    """What a static report shows: its text without scripts and styles, and every string its
+    figures draw (read from the figure JSON passed to ``Plotly.newPlot``)."""
+    out: list[str] = []
+    for m in re.finditer(
+        r"Plotly\.newPlot\(document\.getElementById\([^)]*\), (\{.*?\})\);</script>", text, re.S
+    ):
+        out.extend(figure_texts(m.group(1)))
+    body = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", text, flags=re.S)
+    out.append(_plain(body))
+    return out

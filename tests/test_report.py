@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import summitsim
+from _names import ids_of, report_texts, snake_case_words, visible_ids
 from _vizdata import tiny_result
 from summitsim.cli import app, command
 from summitsim.engine.registry import bundled
@@ -52,7 +53,8 @@ def test_report_narrative_tells_what_happened_and_why():
     assert "<h3>Turn 3 (2024-08)</h3>" in text
     turn2 = text.split("<h3>Turn 2 (2024-07)</h3>")[1].split("<h3>")[0]
     assert "A struck." in turn2
-    assert "Red line crossed" in turn2 and "no_strike" in turn2 and "by Alpha" in turn2
+    assert "Red line crossed" in turn2 and "“No strike” by Alpha" in turn2
+    assert "no_strike" not in turn2  # the id is not shown, its name is
     assert "refused" in turn2
     turn1 = text.split("<h3>Turn 1 (2024-06)</h3>")[1].split("<h3>")[0]
     assert "Event: Storm" in turn1
@@ -60,8 +62,9 @@ def test_report_narrative_tells_what_happened_and_why():
     assert "Biggest changes:" in turn1
     # the summary: outcomes and red lines tested
     summary = text.split('<section id="summary">')[1].split("</section>")[0]
-    assert "<td>done</td><td></td><td>yes</td><td>2</td>" in summary
-    assert re.search(r"<td>no_strike</td><td>Beta</td><td></td><td></td><td>2</td>", summary)
+    assert "<td>Done</td><td></td><td>yes</td><td>2</td>" in summary
+    assert re.search(r"<td>No strike</td><td>Beta</td><td></td><td></td><td>2</td>", summary)
+    assert "<td>P</td><td>0.5</td>" in summary  # parameters by name
     assert "Peak escalation: <b>12</b> in turn 2" in summary
 
 
@@ -88,7 +91,7 @@ def test_report_uses_scenario_names_for_bundled_results(real_json):
             shown += 1
         for rl in t["red_lines"]:
             desc = " ".join(spec.red_lines[rl["red_line"]].description.split())
-            assert f"“{html.escape(desc)}” ({rl['red_line']})" in part, (t["turn"], rl)
+            assert f"“{html.escape(desc)}”" in part, (t["turn"], rl)
     assert shown >= 24  # Russia alone moves on most turns
     assert any(t["red_lines"] for t in data["turns"])  # seed 5 approaches Seoul's red line
 
@@ -216,6 +219,21 @@ def test_run_report_option_writes_report(tmp_path):
     assert res.exit_code == 2
 
 
+@pytest.mark.parametrize("sid", ["pyongyang-2024", "hanoi-2019"])
+def test_report_shows_names_not_ids(sid):
+    """No snake_case id of a variable, parameter, outcome, red line, move or actor is in the
+    report's text or in any text its charts draw (legends, axis titles, hover texts)."""
+    result = summitsim.run(sid, seed=5)
+    text = build_report(result.to_dict())
+    spec = result.compiled.spec
+    texts = report_texts(text)
+    assert len(texts) > 100  # the figures' texts were found
+    assert visible_ids(texts, ids_of(spec)) == []
+    assert snake_case_words(texts) == []
+    for v in spec.variables.values():
+        assert v.label is not None and any(v.label in t for t in texts)
+
+
 @pytest.mark.parametrize("sid", sorted(bundled()))
 def test_report_for_every_bundled_scenario(sid):
     result = summitsim.run(sid, seed=1, turns=3)
@@ -243,4 +261,4 @@ def test_an_outcome_true_from_the_start_shows_turn_0():
     for t in r["turns"]:
         t["outcomes"]["done"] = True
     summary = build_report(r).split('<section id="summary">')[1].split("</section>")[0]
-    assert "<td>done</td><td></td><td>yes</td><td>0</td>" in summary
+    assert "<td>Done</td><td></td><td>yes</td><td>0</td>" in summary

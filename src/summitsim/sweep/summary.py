@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
+from ..stats import wilson
 from .spec import SweepError
 from .store import RUNS, read_manifest
 
@@ -17,18 +17,6 @@ if TYPE_CHECKING:
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BOOL_COLS = ["true", "p", "ci_low", "ci_high"]
 NUM_COLS = ["mean", "sd", "q05", "q25", "median", "q75", "q95"]
-
-
-def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval for ``k`` successes in ``n`` trials."""
-    if n <= 0:
-        return (math.nan, math.nan)
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def load_runs(

@@ -129,6 +129,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _unit(unit: str) -> str:
+    return f" ({unit})" if unit else ""
+
+
 def _blank(v: Any) -> Any:
     return "" if v is None else v
 
@@ -169,7 +173,6 @@ def biggest_changes(
 def narrative_html(result: Result, labels: Labels) -> str:
     """Turn by turn: what happened and why, red lines tested and events."""
     out = []
-    names = labels.moves
     for t in result["turns"][1:]:
         turn = int(t["turn"])
         items = []
@@ -177,7 +180,7 @@ def narrative_html(result: Result, labels: Labels) -> str:
         for a in t.get("actions", []):
             if a.get("by") == "inject":
                 continue  # listed under events below
-            who = F.actor_name(result, a.get("actor"))
+            who = labels.actor(a.get("actor"))
             move = a.get("move")
             if move == "hold" and a.get("status") == "done":
                 held.append(who)
@@ -187,15 +190,18 @@ def narrative_html(result: Result, labels: Labels) -> str:
             esc_text = f", escalation {esc:+g}" if esc else ""
             why = (a.get("rationale") or {}).get("sentence", "")
             items.append(
-                f"<li><b>{escape(who)}</b>: {escape(names.get(move, move))}"
-                f" <span class='meta'>({escape(a.get('by'))}{esc_text})</span>{status}"
+                f"<li><b>{escape(who)}</b>: {escape(labels.move(move))}"
+                f" <span class='meta'>({escape(labels.name('by', a.get('by')))}{esc_text})"
+                f"</span>{status}"
                 f"<br><span class='why'>{escape(why)}</span></li>"
             )
         for rl in t.get("red_lines", []):
-            owner = F.actor_name(result, rl.get("owner"))
-            desc = labels.description("red_line", rl["red_line"]) or rl["red_line"]
+            owner = labels.actor(rl.get("owner"))
+            desc = labels.description("red_line", rl["red_line"]) or labels.name(
+                "red_line", rl["red_line"]
+            )
             if rl.get("status") == "crossed":
-                by = ", ".join(F.actor_name(result, b) for b in rl.get("crossed_by") or [])
+                by = ", ".join(labels.actor(b) for b in rl.get("crossed_by") or [])
                 answer = (
                     f"{owner} answered: {labels.responses.get(rl['red_line'], 'it responded')}."
                     if rl.get("responded")
@@ -203,21 +209,21 @@ def narrative_html(result: Result, labels: Labels) -> str:
                 )
                 items.append(
                     f"<li class='crossed'>Red line crossed — {escape(owner)}'s "
-                    f"“{escape(desc)}” ({escape(rl['red_line'])})"
-                    f"{' by ' + escape(by) if by else ''}. {escape(answer)}</li>"
+                    f"“{escape(desc)}”{' by ' + escape(by) if by else ''}. {escape(answer)}</li>"
                 )
             else:
                 items.append(
                     f"<li class='approached'>Red line approached — {escape(owner)}'s "
-                    f"“{escape(desc)}” ({escape(rl['red_line'])}).</li>"
+                    f"“{escape(desc)}”.</li>"
                 )
         for inj in t.get("injects", []):
-            items.append(f"<li>Event: {escape(inj.get('name', inj.get('inject')))}</li>")
+            name = inj.get("name") or labels.name("inject", inj.get("inject"))
+            items.append(f"<li>Event: {escape(name)}</li>")
         changes = biggest_changes(result, turn, labels)
         if changes:
             text = "; ".join(
-                f"{v} {a:.3g} → {b:.3g}"
-                + (f" {labels.unit('variable', v)}" if labels.unit("variable", v) else "")
+                f"{labels.slot(v)} {a:.3g} → {b:.3g}"
+                + (f" {labels.unit('slot', v)}" if labels.unit("slot", v) else "")
                 for v, a, b in changes
             )
             items.append(f"<li class='meta'>Biggest changes: {escape(text)}</li>")
@@ -243,7 +249,7 @@ def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
             row = seen.setdefault(
                 rl["red_line"],
                 {
-                    "owner": F.actor_name(result, rl.get("owner")),
+                    "owner": labels.actor(rl.get("owner")),
                     "approached": None,
                     "crossed": None,
                     "by": set(),
@@ -258,12 +264,12 @@ def red_lines_summary(result: Result, labels: Labels) -> list[list[Any]]:
                 row["responded"] = row["responded"] or bool(rl.get("responded"))
     return [
         [
-            rid,
+            labels.name("red_line", rid),
             row["owner"],
             labels.description("red_line", rid),
             _blank(row["approached"]),
             _blank(row["crossed"]),
-            ", ".join(sorted(row["by"])),
+            ", ".join(sorted(labels.actor(b) for b in row["by"])),
             ("yes" if row["responded"] else "no") if row["crossed"] is not None else "",
         ]
         for rid, row in seen.items()
@@ -278,21 +284,22 @@ def panel_html(
     title = panel.title
     h = panel.height
     if kind == "timeline":
-        fig = F.timeline_figure(result, panel.variables or None, title=title or "World state")
-    elif kind == "escalation":
-        fig = F.escalation_figure(result, title=title or "Escalation per turn")
-    elif kind == "actions":
-        fig = F.action_timeline_figure(
-            result, title=title or "Who did what, when", move_names=labels.moves
+        fig = F.timeline_figure(
+            result, panel.variables or None, title=title or "World state", labels=labels
         )
+        h = max(h, int(fig.layout.height or 0))
+    elif kind == "escalation":
+        fig = F.escalation_figure(result, title=title or "Escalation per turn", labels=labels)
+    elif kind == "actions":
+        fig = F.action_timeline_figure(result, title=title or "Who did what, when", labels=labels)
     elif kind == "relations":
-        fig = F.relations_figure(result, title=title or "Relations between actors")
+        fig = F.relations_figure(result, title=title or "Relations between actors", labels=labels)
     elif kind == "outcomes":
         return f"<h3>{escape(title or 'Outcomes')}</h3>" + outcomes_table(
-            F.outcome_rows(result, labels.descriptions.get("outcome"))
+            F.outcome_rows(result, labels=labels)
         )
     elif kind == "turn_log":
-        rows = F.turn_log_rows(result, labels.moves)
+        rows = F.turn_log_rows(result, labels=labels)
         columns = ["turn", "actor", "move", "by", "status", "escalation", "rationale"]
         return f"<h3>{escape(title or 'Turn log')}</h3>" + table_html(
             columns, ([r[c] for c in columns] for r in rows)
@@ -321,7 +328,7 @@ def build_report(
     from ..dashboard.layout import LoadedLayout, layout_for
 
     spec = scenario if scenario is not None else scenario_for(result)
-    labels = Labels.from_spec(spec) if spec is not None else Labels()
+    labels = Labels.from_spec(spec) if spec is not None else F.labels_for(result)
     if layout is None:
         layout = layout_for(spec.meta.dashboard if spec is not None else None)
     if isinstance(layout, LoadedLayout):
@@ -370,12 +377,15 @@ def build_report(
         )
     overview.append(
         "<h3>Parameters</h3>"
-        + _table(["parameter", "value"], [[k, _fmt(v)] for k, v in params.items()])
+        + _table(
+            ["parameter", "value"],
+            [
+                [labels.name("parameter", k), _fmt(v) + _unit(labels.unit("parameter", k))]
+                for k, v in params.items()
+            ],
+        )
     )
-    overview.append(
-        "<h3>Outcomes</h3>"
-        + outcomes_table(F.outcome_rows(result, labels.descriptions.get("outcome")))
-    )
+    overview.append("<h3>Outcomes</h3>" + outcomes_table(F.outcome_rows(result, labels=labels)))
     overview.append(
         "<h3>Red lines tested</h3>"
         + (
