@@ -103,7 +103,30 @@ def print_turn(result: RunResult, t: int) -> None:
     for r in result.rec.red_lines:
         if r.turn == t:
             print_red_line(result, r)
+    for line in word_tested(result, t):
+        out.print(f"  [yellow]{line}[/yellow]")
     print_changes(result, t)
+
+
+def word_tested(result: RunResult, t: int) -> list[str]:
+    """Signals whose word was tested this turn: bluffs called, promises kept or broken."""
+    c = result.compiled
+    out = []
+    for e in result.rec.signals:
+        if e.resolved != t:
+            continue
+        who = c.actors[e.actor].name
+        if e.red_line is not None:
+            rl = c.red_lines[e.red_line].description
+            out.append(
+                f"{who}'s word on its red line ({rl}) was "
+                + ("kept." if e.status == "kept" else "a bluff, and it was called.")
+            )
+        else:
+            what = describe_action(c, e.move if e.move is not None else -1)
+            verb = "to" if e.kind == "promise" else "not to"
+            out.append(f"{who}'s promise {verb} {what} was {e.status}.")
+    return out
 
 
 def print_red_line(result: RunResult, r: Any) -> None:

@@ -54,6 +54,18 @@ class CEffect:
 
 
 @dataclass(frozen=True)
+class CSignal:
+    """What a signalling move says (see :class:`summitsim.scenario.schema.Signal`)."""
+
+    kind: str
+    red_line: int | None
+    move: int | None  # the sender's action index (promise, reassure)
+    within: int
+    strength: float
+    stake: float
+
+
+@dataclass(frozen=True)
 class CAction:
     """One move as one actor may take it."""
 
@@ -79,6 +91,7 @@ class CAction:
     covert: bool = False
     detection: Fn | None = None  # covert: the chance per turn of being detected
     on_detection: tuple[CEffect, ...] = ()
+    signal: CSignal | None = None
 
 
 @dataclass(frozen=True)
@@ -181,10 +194,15 @@ class Compiled:
     turns: int
     belief_strength: float
     actor_index: dict[str, int] = field(default_factory=dict)
+    stakes: list[float] = field(default_factory=list)  # per actor: see actor_stakes()
 
     @property
     def spec(self) -> Scenario:
         return self.loaded.spec
+
+    @property
+    def has_signals(self) -> bool:
+        return any(a.signal is not None for a in self.actions)
 
     def action_label(self, index: int) -> str:
         return "hold" if index == HOLD else self.actions[index].move
@@ -340,7 +358,7 @@ def compile_scenario(
     x0 = [v.initial for v in spec.variables.values()] + [r.initial for r in spec.relations]
     actions = _actions(b)
     actors = _actors(b, actions, lo, hi)
-    return Compiled(
+    c = Compiled(
         loaded=loaded,
         params=params,
         slots=b.slots,
@@ -360,6 +378,40 @@ def compile_scenario(
         belief_strength=spec.meta.belief_strength,
         actor_index={a: i for i, a in enumerate(b.actor_ids)},
     )
+    c.stakes = [actor_stakes(c, a) for a in actors]
+    return c
+
+
+def actor_stakes(c: Compiled, actor: CActor) -> float:
+    """What one move is typically worth to ``actor``: the median, over its own moves, of the
+    size of the utility change each would make on its own at the start (net of its cost;
+    moves worth nothing left out). Failing that, the same over every move in the scenario;
+    failing that, 1. The AI's rationality is measured in these units."""
+    from . import predict as pr
+
+    n = len(c.actions)
+    ctx = _Start(list(c.x0), n)
+
+    def worth(k: int) -> float:
+        a = c.actions[k]
+        return abs(pr.gain(c, actor, c.x0, pr.expected_delta(a, ctx)) - float(a.cost(ctx)))
+
+    for moves in (actor.actions, range(n)):
+        values = sorted(v for v in (worth(k) for k in moves) if v > 1e-12)
+        if values:
+            mid = len(values) // 2
+            return values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
+    return 1.0
+
+
+class _Start:
+    """The expression context at the start of a run (turn 1, nothing done yet)."""
+
+    __slots__ = ("did", "found", "found_ever", "turn", "used", "x")
+
+    def __init__(self, x: list[float], n: int):
+        self.x, self.turn = x, 1
+        self.did = self.used = self.found = self.found_ever = [0] * n
 
 
 def _actions(b: _Builder) -> list[CAction]:
@@ -392,9 +444,21 @@ def _actions(b: _Builder) -> list[CAction]:
                 covert=m.covert,
                 detection=b.fn(m.detection) if m.covert else None,
                 on_detection=tuple(b.effect(e) for e in m.on_detection),
+                signal=_signal(b, aid, m.signal) if m.signal is not None else None,
             )
         )
     return out
+
+
+def _signal(b: _Builder, sender: str, sig: Any) -> CSignal:
+    return CSignal(
+        kind=sig.kind,
+        red_line=list(b.spec.red_lines).index(sig.red_line) if sig.red_line else None,
+        move=b.action_of[(sender, sig.move)] if sig.move else None,
+        within=sig.within,
+        strength=float(sig.strength),
+        stake=max(0.0, b.const(sig.stake, f"signal stake of {sender}")),
+    )
 
 
 def _always(when: Fn) -> bool:

@@ -22,6 +22,7 @@ from .observation import Observation, Option, TurnView, make_observation, option
 from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
 from .result import RunResult
+from .signals import SignalBook
 
 # Where the default policies come from (actors' declared ``policy:``), as "module:function".
 # The engine defines the observation and the policy protocol; it imports no policy itself.
@@ -110,11 +111,13 @@ class SummitModel(mesa.Model):
         self.alpha = [[rl.credibility * k for rl in c.red_lines] for _ in c.actors]
         self.beta_ = [[(1.0 - rl.credibility) * k for rl in c.red_lines] for _ in c.actors]
         self.history: list[list[tuple[int, tuple[str, ...]]]] = [[] for _ in c.actors]
+        self.signals = SignalBook(c)
         self.view: TurnView | None = None  # this turn's view, while it is decided
         chosen = _policies(c, policies or {}, rationales)
         self.agents_by_index = [ActorAgent(self, a, chosen[a.index]) for a in c.actors]
         self.events = _check_events(c, events or [])
         self.recorder = Recorder(c, seed)
+        self.recorder.signals = self.signals.said  # the same list: the result reads it
         self.recorder.record_turn(self.ctx)
         # Collected after each step, as Mesa models usually do: batch_run reads row steps-1.
         self.datacollector = _collector(c) if collect else None
@@ -138,10 +141,17 @@ class SummitModel(mesa.Model):
         ctx = ctx or self.ctx
         c = self.compiled
         allowed = [self._allowed(a, ctx) for a in c.actors]
-        beliefs = [
-            [self.belief(o, r) for r in range(len(c.red_lines))] for o in range(len(c.actors))
+        n = len(c.red_lines)
+        counts = [
+            [(self.alpha[o][r], self.beta_[o][r]) for r in range(n)] for o in range(len(c.actors))
         ]
-        return TurnView(c, ctx, allowed, self.revealed, self.fired_rl, beliefs)
+        sb = self.signals
+        return TurnView(
+            c, ctx, allowed, self.revealed, self.fired_rl, counts,
+            withdrawn=sb.withdrawn,
+            reliability=[sb.reliability(a.index) for a in c.actors],
+            turns_left=self.max_turns - ctx.turn,
+        )  # fmt: skip
 
     def observe(
         self, actor: int, view: TurnView | None = None, rng: random.Random | None = None
@@ -202,6 +212,7 @@ class SummitModel(mesa.Model):
         self._detect()
         self._injects()
         self._red_lines()
+        self.signals.end_turn(self)
         self.recorder.record_turn(self.ctx)
         if self.datacollector is not None:
             self.datacollector.collect(self)
@@ -244,6 +255,8 @@ class SummitModel(mesa.Model):
                     taken.append(k)
                 rec = ActionRecord(ctx.turn, actor.index, d, k, status)
                 self.recorder.actions.append(rec)
+                if status == "done" and c.actions[k].signal is not None:
+                    self.signals.send(self, actor.index, k, view.cost(k))
                 if c.actions[k].covert:
                     rec.covert = True
                     if status == "done":
@@ -359,7 +372,7 @@ class SummitModel(mesa.Model):
     def _red_lines(self) -> None:
         ctx = self.ctx
         for rl in self.compiled.red_lines:
-            if rl.once and self.fired_rl[rl.index]:
+            if (rl.once and self.fired_rl[rl.index]) or self.signals.withdrawn[rl.index]:
                 continue
             if rl.trigger(ctx):
                 self._cross(rl)
@@ -387,6 +400,7 @@ class SummitModel(mesa.Model):
                 self.alpha[obs][rl.index] += 1.0
             else:
                 self.beta_[obs][rl.index] += 1.0
+        self.signals.tested(self, rl.index, responded)
         crossed_by = self.recorder.culprits(rl, ctx.turn)
         self.recorder.red_lines.append(RedLineRecord(ctx.turn, rl.index, crossed_by, responded))
 

@@ -99,7 +99,10 @@ class TurnView:
         allowed: Sequence[Sequence[int]],
         revealed: Sequence[bool],
         fired_rl: Sequence[bool],
-        beliefs: Sequence[Sequence[float]],
+        counts: Sequence[Sequence[tuple[float, float]]],
+        withdrawn: Sequence[bool] | None = None,
+        reliability: Sequence[float] | None = None,
+        turns_left: int = 0,
     ):
         self.compiled = compiled
         self.turn: int = ctx.turn
@@ -114,7 +117,14 @@ class TurnView:
         )
         self.revealed = tuple(revealed)
         self.fired_rl = tuple(fired_rl)
-        self.beliefs = tuple(tuple(b) for b in beliefs)
+        self.withdrawn = tuple(withdrawn or (False,) * len(fired_rl))
+        # per observer and red line: the Beta distribution's (answered, not answered) counts
+        self.counts = tuple(tuple(row) for row in counts)
+        self.beliefs = tuple(
+            tuple(a / (a + b) if a + b > 0 else 0.0 for a, b in row) for row in counts
+        )
+        self.reliability = tuple(reliability or (0.5,) * len(compiled.actors))
+        self.turns_left = turns_left
         self._delta: dict[int, pr.Delta] = {}
         self._cost: dict[int, float] = {}
         self._baseline: dict[int, bool] = {}
@@ -163,6 +173,7 @@ class TurnView:
                 if rl.owner != observer
                 and self.knows(observer, rl.index)
                 and not (rl.once and self.fired_rl[rl.index])
+                and not self.withdrawn[rl.index]
             )
         return hit
 
@@ -171,7 +182,7 @@ class TurnView:
     ) -> bool:
         """Would the moves ``taken`` (with predicted state ``changes``, and the covert ones
         among them in ``found`` detected) cross ``rl`` when holding would not?"""
-        if rl.once and self.fired_rl[rl.index]:
+        if (rl.once and self.fired_rl[rl.index]) or self.withdrawn[rl.index]:
             return False
         base = self._baseline.get(rl.index)
         if base is None:
@@ -189,6 +200,17 @@ class TurnView:
             _UsedPlus(self._found_ever, found),
         )
         return bool(rl.trigger(hypo))
+
+    def signal_weight(self, action: int) -> float:
+        """How many observations a signalling move adds to its observers' beliefs."""
+        from .signals import CHEAP
+
+        a = self.compiled.actions[action]
+        sig = a.signal
+        if sig is None:
+            return 0.0
+        rel = self.reliability[a.actor]
+        return sig.strength * rel * (CHEAP + max(0.0, self.cost(action)) + sig.stake)
 
     def detection(self, action: int) -> float:
         """The chance that a covert move taken now is detected this turn (0 for others)."""

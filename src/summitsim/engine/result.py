@@ -76,6 +76,29 @@ class RunResult:
             counts[1] += not r.best
         return {a: (n, k) for a, (n, k) in out.items()}
 
+    def said_vs_did(self) -> list[dict[str, Any]]:
+        """Every signal sent and what became of it: red-line signals are ``said`` until the
+        red line is tested, then ``kept`` (answered) or ``broken`` (a bluff called);
+        promises and reassurances are ``pending``, then ``kept`` or ``broken``."""
+        c = self.compiled
+        out = []
+        for e in self.rec.signals:
+            entry: dict[str, Any] = {
+                "turn": e.turn,
+                "actor": c.actors[e.actor].id,
+                "move": c.action_label(e.action),
+                "kind": e.kind,
+                "status": e.status,
+                "resolved_turn": e.resolved,
+            }
+            if e.red_line is not None:
+                entry["red_line"] = c.red_lines[e.red_line].id
+            if e.move is not None:
+                entry["about_move"] = c.action_label(e.move)
+                entry["until_turn"] = e.until
+            out.append(entry)
+        return out
+
     def not_best_share(self) -> float | None:
         """The share of AI decisions that were not the deciding actor's best option (the
         noise its rationality allows); None when no actor was played by the AI."""
@@ -214,6 +237,7 @@ class RunResult:
             "actors": {a.id: a.name for a in c.actors},
             "turns": turns,
             "outcomes": self.outcomes,
+            "said_vs_did": self.said_vs_did(),
             "summary": {
                 "peak_escalation": self.peak_escalation(),
                 "first_crossed": self.first_crossed(),

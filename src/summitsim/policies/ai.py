@@ -126,6 +126,8 @@ def would_consent(view: TurnView, partner: CActor, action: int) -> bool:
 # --------------------------------------------------------------------------------------
 def build_game(view: TurnView) -> TurnGame:
     players = [_player(view, actor) for actor in view.compiled.actors]
+    if view.compiled.has_signals:
+        add_signal_values(view, players)
     game = TurnGame(view, players)
     game.set_precision()
     return game
@@ -338,3 +340,68 @@ def deciding_terms(
 
 def _by_term(actor: CActor, x: Sequence[float], changes: pr.Changes) -> list[tuple[str, float]]:
     return [(t.description, v) for t, v in pr.term_breakdown(actor, x, changes)]
+
+
+# --------------------------------------------------------------------------------------
+# What a signal is worth to its sender
+# --------------------------------------------------------------------------------------
+def add_signal_values(view: TurnView, players: list[Player]) -> None:
+    """Add to each option with a red-line signal what the signal is worth to its sender: the
+    change it makes in the other actors' choices from next turn on. Each other actor's choice
+    is its logit answer with everyone else holding; the signal shifts its belief in the red
+    line, so its expected red-line risk on the options that would cross it, and so how often
+    it takes them. The sender gains what those options would have cost it, for as many turns
+    as are left (at most ten), discounted."""
+    c = view.compiled
+    for p in players:
+        for o, option in enumerate(p.options):
+            for k in option:
+                sig = c.actions[k].signal
+                if sig is not None and sig.red_line is not None:
+                    p.ahead[o] += _signal_value(view, players, p, k, sig.red_line, sig.kind)
+
+
+def _signal_value(
+    view: TurnView, players: list[Player], sender: Player, action: int, rl: int, kind: str
+) -> float:
+    w = view.signal_weight(action)
+    value = 0.0
+    for j, other in enumerate(players):
+        if j == sender.actor.index or (not view.knows(j, rl) and kind != "declare"):
+            continue
+        a, b = view.counts[j][rl]
+        old = a / (a + b) if a + b > 0 else 0.0
+        new = {"blur": a / (a + b + w), "withdraw": 0.0}.get(kind, (a + w) / (a + b + w))
+        shifts = _risk_shifts(other, rl, new - old)
+        if shifts:
+            value += _choice_shift_worth(view, sender.actor, other, shifts)
+    factor = sum(sender.actor.discount**t for t in range(1, min(view.turns_left, 10) + 1))
+    return value * factor
+
+
+def _risk_shifts(other: Player, rl: int, delta_belief: float) -> dict[int, float]:
+    """How the other's expected red-line risk on each of its options changes."""
+    out: dict[int, float] = {}
+    for o, ants in enumerate(other.anticipated):
+        for ant in ants:
+            if ant.red_line == rl:
+                out[o] = out.get(o, 0.0) + delta_belief * ant.chance * ant.worth
+    return out
+
+
+def _choice_shift_worth(
+    view: TurnView, sender: CActor, other: Player, shifts: dict[int, float]
+) -> float:
+    from .game import logit, rationality_of
+
+    values = [
+        view.gain(other.actor, tuple(d.items())) - cost + risk
+        for d, cost, risk in zip(other.deltas, other.costs, other.risk, strict=True)
+    ]
+    lam = rationality_of(other.actor) / view.compiled.stakes[other.actor.index]
+    before = logit(values, lam)
+    after = logit([v + shifts.get(o, 0.0) for o, v in enumerate(values)], lam)
+    return sum(
+        (q1 - q0) * view.gain(sender, tuple(d.items()))
+        for q0, q1, d in zip(before, after, other.deltas, strict=True)
+    )

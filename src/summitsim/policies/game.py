@@ -14,9 +14,10 @@ the actor's utility is affine over every reachable value needs only its mean; on
 whose moves reach a kink (a threshold, a target or a bound) of the actor's utility make the
 game interactive. Actors without such a slot have the same best option whatever the others do.
 
-Rationality is scale-free: the logit precision of actor ``i`` is ``r_i / scale_i`` where
-``scale_i`` is the gap between its best option this turn and the middle (median) of its other
-options, the larger of the two gaps found when the others hold and when they pick at random.
+Rationality is scale-free: the logit precision of actor ``i`` is ``r_i / stakes_i`` where
+``stakes_i`` is what one of its moves is typically worth to it (the median, over its moves, of
+the utility change each would make on its own at the start of the run; see
+``compiled.actor_stakes``).
 The equilibrium is followed from ``lambda = 0`` along the principal
 branch by continuation (the precision doubled stage by stage, a damped fixed-point iteration
 at each stage). ``rationality: inf`` is the end of that branch, computed at ``R_INF``.
@@ -247,16 +248,11 @@ class TurnGame:
 
     # ----- rationality -----------------------------------------------------------------
     def set_precision(self) -> None:
-        """lambda_i = rationality_i / scale_i (scale: the gap between the player's best option
-        and the median of its others, when the others hold or when they pick at random)."""
-        hold = [_point(len(p.options), 0) for p in self.players]
-        uniform = [[1.0 / len(p.options)] * len(p.options) for p in self.players]
+        """lambda_i = rationality_i / stakes_i: rationality counts in units of what one of the
+        actor's moves is typically worth to it (``Compiled.stakes``), so the same number means
+        the same in any scenario and for any actor, and bigger gaps still matter more."""
         for i, p in enumerate(self.players):
-            spread = _spread(self.choice_values(i, hold))
-            if p.live:
-                spread = max(spread, _spread(self.choice_values(i, uniform)))
-            r = R_INF if math.isinf(p.actor.beta) else p.actor.beta
-            p.lam = r / spread if spread > TIE else 0.0
+            p.lam = rationality_of(p.actor) / self.c.stakes[i]
 
 
 def _clip(c: Compiled, s: int, v: float) -> float:
@@ -295,16 +291,9 @@ def _point(n: int, k: int) -> Mixed:
     return out
 
 
-def _spread(values: list[float]) -> float:
-    """The gap between the best option and the middle of the rest (the median of the other
-    options; with two options, simply the gap between them). Robust to one disastrous option,
-    which would otherwise make every other option look alike."""
-    if len(values) < 2:
-        return 0.0
-    rest = sorted(values)[:-1]
-    mid = len(rest) // 2
-    median = rest[mid] if len(rest) % 2 else 0.5 * (rest[mid - 1] + rest[mid])
-    return max(values) - median
+def rationality_of(actor: CActor) -> float:
+    """The actor's scale-free rationality (``inf`` as ``R_INF``)."""
+    return R_INF if math.isinf(actor.beta) else actor.beta
 
 
 def logit(values: list[float], lam: float) -> Mixed:

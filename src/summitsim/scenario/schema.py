@@ -260,6 +260,37 @@ class Effect(_Strict):
         return self
 
 
+class Signal(_Strict):
+    """What a signalling move says. Red-line signals (``declare``, ``reaffirm``, ``threaten``,
+    ``blur``, ``withdraw``) name one of the sender's red lines; ``promise`` (to take ``move``
+    within ``within`` turns) and ``reassure`` (not to take it for ``within`` turns) name one
+    of the sender's moves."""
+
+    kind: Literal["declare", "reaffirm", "threaten", "blur", "withdraw", "promise", "reassure"]
+    red_line: Ident | None = None
+    move: Ident | None = None
+    within: int = Field(3, ge=1, le=60, description="promise/reassure: turns it covers")
+    strength: Finite = Field(
+        1.0, ge=0, le=10, description="how much a fully reliable sender's word moves beliefs"
+    )
+    stake: ExprText = Field(
+        0,
+        description=(
+            "reputation staked: if the sender is shown to have bluffed, every observer's belief "
+            "in its red lines falls by this many observations"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _subject(self) -> Signal:
+        about_line = self.kind in ("declare", "reaffirm", "threaten", "blur", "withdraw")
+        if about_line and (self.red_line is None or self.move is not None):
+            raise ValueError(f"a '{self.kind}' signal names a red_line (and no move)")
+        if not about_line and (self.move is None or self.red_line is not None):
+            raise ValueError(f"a '{self.kind}' signal names a move (and no red_line)")
+        return self
+
+
 class Move(_Strict):
     name: str
     description: str
@@ -288,6 +319,9 @@ class Move(_Strict):
     )
     on_detection: list[Effect] = Field(
         default_factory=list, description="covert moves: effects when it is detected"
+    )
+    signal: Signal | None = Field(
+        None, description="a move that changes what others believe (see docs/scenarios.md)"
     )
     tags: list[str] = Field(default_factory=list)
 

@@ -195,6 +195,25 @@ class _Semantic:
             if move.covert:
                 self.expr((*loc, "detection"), move.detection)
                 self.effects((*loc, "on_detection"), move.on_detection)
+            if move.signal is not None:
+                self.signal((*loc, "signal"), move.actors, move.signal)
+
+    def signal(self, loc: Loc, senders: list[str], sig: Any) -> None:
+        self.const_expr((*loc, "stake"), sig.stake)
+        if sig.red_line is not None:
+            rl = self.spec.red_lines.get(sig.red_line)
+            if rl is None:
+                self.err((*loc, "red_line"), f"unknown red line {sig.red_line!r}")
+            elif senders != [rl.owner]:
+                self.err(
+                    (*loc, "red_line"),
+                    f"only its owner ({rl.owner}) can signal red line {sig.red_line!r}; "
+                    "give the move `by: " + rl.owner + "`",
+                )
+        if sig.move is not None:
+            for a in senders:
+                if sig.move not in self.names.moves.get(a, ()):
+                    self.err((*loc, "move"), f"{a!r} has no move {sig.move!r}")
 
     def red_lines(self) -> None:
         for rid, rl in self.spec.red_lines.items():
