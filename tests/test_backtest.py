@@ -216,3 +216,28 @@ def test_backtest_on_dask_gives_the_same_counts(cluster, tmp_path):
     assert data["executor"]["kind"] == "dask"
     for a, b in zip(serial["entries"], data["entries"], strict=True):
         assert a["scenario"]["k"] == b["scenario"]["k"]
+
+
+def test_dashboard_backtest_page():
+    """The Backtest page is registered, refuses what it cannot do with a message, and shows
+    the scores, the skill, the charts and the entries."""
+    from dash import html
+
+    from summitsim.dashboard import page_backtest as P
+    from summitsim.dashboard.app import create_app
+    from summitsim.dashboard.pages import registered_pages
+    from summitsim.errors import UserError
+
+    app = create_app("hanoi-2019", warm=False)
+    assert "backtest" in [p.key for p in registered_pages()]
+    ctx = app.summitsim_ctx
+    with pytest.raises(UserError, match="no record ships for pyongyang-2024"):
+        P.compute(ctx, "pyongyang-2024", "", 20)
+    with pytest.raises(UserError, match="too much work"):
+        P.compute(ctx, "hanoi-2019", "", P.MAX_SEEDS)
+    data = P.compute(ctx, "hanoi-2019", "", 12)
+    assert data["seeds"] == 12 and len(data["entries"]) == 14
+    parts = P.results(data)
+    text = str(parts)
+    assert "Skill of the scenario" in text and "Walk out of the summit" in text
+    assert sum(isinstance(p, html.Div) for p in parts) == 3  # three charts

@@ -41,6 +41,15 @@ def _num(v: Any, digits: int = 3, sign: bool = False) -> str:
     return f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
 
 
+def entry_labels(data: Mapping[str, Any], width: int = 48) -> list[str]:
+    """Short, unique axis labels: the date and the check in words."""
+    out = []
+    for i, e in enumerate(data["entries"], start=1):
+        text = e["describe"] if len(e["describe"]) <= width else e["describe"][: width - 1] + "…"
+        out.append(escape(f"{i}. {e['date']} {text}"))
+    return out
+
+
 def ensembles(data: Mapping[str, Any]) -> list[str]:
     return [e for e in ("scenario", "random", "hold") if e in data["entries"][0]]
 
@@ -52,7 +61,7 @@ def entries_figure(data: Mapping[str, Any]) -> Any:
     import plotly.graph_objects as go
 
     rows = list(data["entries"])
-    labels = [escape(f"{e['date']} {e['id']}") for e in rows]
+    labels = entry_labels(data)
     fig = go.Figure()
     for ens in ensembles(data):
         share = [e[ens]["share"] for e in rows]
@@ -93,7 +102,7 @@ def entries_figure(data: Mapping[str, Any]) -> Any:
         title={"text": "Each entry: the ensembles' forecasts and what happened", "x": 0.01},
         template=_template(),
         height=140 + 28 * len(rows),
-        margin={"l": 220, "r": 20, "t": 50, "b": 50},
+        margin={"l": 360, "r": 20, "t": 50, "b": 50},
         legend={"orientation": "h", "y": -0.12 if len(rows) > 6 else -0.3},
     )
     return fig
@@ -145,7 +154,7 @@ def brier_figure(data: Mapping[str, Any]) -> Any:
     import plotly.graph_objects as go
 
     rows = list(data["entries"])
-    x = [escape(e["id"]) for e in rows]
+    x = entry_labels(data)
     fig = go.Figure(
         [
             go.Bar(
@@ -162,8 +171,8 @@ def brier_figure(data: Mapping[str, Any]) -> Any:
         title={"text": "Brier score of each entry", "x": 0.01},
         barmode="group",
         template=_template(),
-        height=380,
-        margin={"l": 60, "r": 20, "t": 50, "b": 90},
+        height=520,
+        margin={"l": 60, "r": 20, "t": 50, "b": 260},
     )
     return fig
 
