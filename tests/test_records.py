@@ -317,3 +317,12 @@ def test_records_folder_holds_only_records_of_bundled_scenarios():
 
     for path in Path(ROOT / "records").glob("*.yaml"):
         assert path.stem in bundled(), path
+
+
+def test_the_docs_pyongyang_record_example_is_valid():
+    """docs/backtest.md shows how to write a record for pyongyang-2024; it must validate."""
+    text = (ROOT / "docs" / "backtest.md").read_text(encoding="utf-8")
+    m = re.search(r"```yaml\n(scenario: pyongyang-2024\n.*?)```", text, re.S)
+    assert m is not None
+    rec = load_record_text(m.group(1), summitsim.load_scenario("pyongyang-2024"), "docs")
+    assert [e.id for e in rec.entries] == ["treaty_signed", "no_rok_weapons"]
