@@ -154,7 +154,8 @@ def brier_figure(data: Mapping[str, Any]) -> Any:
     import plotly.graph_objects as go
 
     rows = list(data["entries"])
-    x = entry_labels(data)
+    x = [f"{i}. {e['date']}" for i, e in enumerate(rows, start=1)]  # full labels on hover
+    words = entry_labels(data, width=200)
     fig = go.Figure(
         [
             go.Bar(
@@ -162,6 +163,8 @@ def brier_figure(data: Mapping[str, Any]) -> Any:
                 y=[e[ens]["brier"] for e in rows],
                 name=NAMES[ens],
                 marker={"color": COLOURS[ens]},
+                customdata=words,
+                hovertemplate="%{customdata}<br>" + NAMES[ens] + ": %{y:.3f}<extra></extra>",
             )
             for ens in ensembles(data)
         ]
@@ -171,8 +174,8 @@ def brier_figure(data: Mapping[str, Any]) -> Any:
         title={"text": "Brier score of each entry", "x": 0.01},
         barmode="group",
         template=_template(),
-        height=520,
-        margin={"l": 60, "r": 20, "t": 50, "b": 260},
+        height=400,
+        margin={"l": 60, "r": 20, "t": 50, "b": 90},
     )
     return fig
 
