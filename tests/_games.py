@@ -97,6 +97,8 @@ class NormalForm:
     options: list[list[str]]
     payoffs: dict[tuple[int, ...], tuple[float, ...]]
     rationality: list[float]  # as written in the file (inf allowed)
+    own_alone: list[list[float]]  # per player: |worth of each of its moves alone, net of cost|
+    any_alone: list[list[float]]  # per player: the same for every move in the scenario
 
     def payoff(self, player: int, profile: Sequence[int]) -> float:
         return self.payoffs[tuple(profile)][player]
@@ -114,19 +116,21 @@ class NormalForm:
             total += w * self.payoff(player, profile)
         return total
 
-    def spread(self, player: int, mixed: Sequence[Sequence[float]]) -> float:
-        values = [self.expected(player, k, mixed) for k in range(len(self.options[player]))]
-        return max(values) - min(values)
-
-    def scale(self, player: int) -> float:
-        """max(spread when every other player holds, spread when they pick uniformly)."""
-        holds = [[1.0] + [0.0] * (len(o) - 1) for o in self.options]
-        uniform = [[1.0 / len(o)] * len(o) for o in self.options]
-        return max(self.spread(player, holds), self.spread(player, uniform))
+    def stakes(self, player: int) -> float:
+        """What one of the player's moves is typically worth to it (docs/scenarios.md, "What
+        rationality means"): the median, over its moves, of the size of the change in its
+        utility each makes alone at the start, net of cost (red-line risk aside; zeros left
+        out); failing that, the same over every move of the scenario; failing that, 1."""
+        for moves in (self.own_alone[player], self.any_alone[player]):
+            values = sorted(v for v in moves if v > 1e-12)
+            if values:
+                mid = len(values) // 2
+                return values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
+        return 1.0
 
     def lam(self, player: int) -> float:
-        """The scale-free rationality divided by the scale: the logit precision used."""
-        return self.rationality[player] / self.scale(player)
+        """The logit precision: the rationality divided by the stakes."""
+        return self.rationality[player] / self.stakes(player)
 
 
 def normal_form(game: str, params: Mapping[str, Any] | None = None) -> NormalForm:
@@ -190,7 +194,16 @@ def normal_form(game: str, params: Mapping[str, Any] | None = None) -> NormalFor
             row.append(value)
         payoffs[profile] = tuple(row)
     rationality = [spec.actors[p].profile.beta for p in players]
-    return NormalForm(game, dict(values), players, options, payoffs, rationality)
+
+    def alone(player: str, move: str) -> float:
+        gain = utility(player, after(x0, spec.moves[move].effects)) - utility(player, x0)
+        return abs(gain - _number(spec.moves[move].cost, values))
+
+    own_alone = [[alone(p, m) for m in options[i][1:]] for i, p in enumerate(players)]
+    any_alone = [[alone(p, m) for m in spec.moves] for p in players]
+    return NormalForm(
+        game, dict(values), players, options, payoffs, rationality, own_alone, any_alone
+    )
 
 
 def end_state_payoffs(game: str, profile: Sequence[int], params: Mapping[str, Any]) -> list[float]:
@@ -238,7 +251,8 @@ def _utility_of(spec: Any, player: str, x: Mapping[str, float], values: Mapping[
 
 
 def engine_probabilities(path: Path, params: dict | None = None) -> list[float]:
-    """P(move) of each player (in actor order) as the engine's rationale records it."""
+    """P(move) of each player (in actor order) as the engine's rationale records it (the
+    result JSON rounds probabilities to 6 decimals)."""
     doc = summitsim.run(path, seed=0, params=params or {}).to_dict()
     out = {}
     for action in doc["turns"][1]["actions"]:
@@ -325,16 +339,16 @@ HAND_LIMIT: dict[str, tuple[float, ...]] = {
 GAMES = list(HAND_MATRICES)
 SYMMETRIC = ["game-chicken", "game-prisoners-dilemma", "game-stag-hunt", "game-battle-of-the-sexes"]
 
-# The scale of each player (the larger spread of its option values, with the other holding
-# or picking at random), worked out in the summaries.
-HAND_SCALE: dict[str, tuple[float, ...]] = {
-    "game-chicken": (4.0, 4.0),
-    "game-prisoners-dilemma": (2.0, 2.0),
-    "game-stag-hunt": (3.0, 3.0),
-    "game-battle-of-the-sexes": (1.0, 1.0),
-    "game-matching-pennies": (2.0, 2.0),
-    "game-inspection": (1.0, 1.0),
-    "game-deterrence": (abs(1 - 0.7 * 2), 0.0),  # the defender has one option
+# Each player's stakes (the worth of its move alone, net of cost), worked out in the
+# summaries: the logit precision is the rationality divided by them.
+HAND_STAKES: dict[str, tuple[float, ...]] = {
+    "game-chicken": (1.0, 1.0),  # standing alone: +2 - 1
+    "game-prisoners-dilemma": (2.0, 2.0),  # defecting alone: +5 - 3
+    "game-stag-hunt": (3.0, 3.0),  # hunting the stag alone: -3 + 4 - 4
+    "game-battle-of-the-sexes": (1.0, 1.0),  # giving way alone: -1 + 2
+    "game-matching-pennies": (2.0, 2.0),  # tails alone: -2 for A, +2 for B
+    "game-inspection": (1.0, 1.0),  # violating alone +1; inspecting alone -1 (its cost)
+    "game-deterrence": (1.0, 1.0),  # the grab alone: gain 1 to the attacker, -1 to the defender
 }
 
 
@@ -368,31 +382,30 @@ def inspection_qre(lam_state: float, lam_agency: float) -> tuple[float, float]:
 
 
 def hand_qre(game: str, r: float, credibility: float = 0.7) -> tuple[float, ...]:
-    """P(move) per player in the logit QRE at scale-free rationality ``r`` (the same for both
-    players), from the closed forms and one-dimensional fixed points above."""
+    """P(move) per player in the logit QRE at rationality ``r`` (the same for both players;
+    precision r / stakes), from the closed forms and one-dimensional fixed points above."""
+    lam = [r / s for s in HAND_STAKES[game]]
     if game in SYMMETRIC:
-        p = symmetric_qre(game, r / HAND_SCALE[game][0])
+        p = symmetric_qre(game, lam[0])
         return p, p
     if game == "game-matching-pennies":
         return 0.5, 0.5  # A: 4q - 2 = 0 and B: 2 - 4p = 0 at 1/2, whatever the precision
     if game == "game-inspection":
-        return inspection_qre(r / HAND_SCALE[game][0], r / HAND_SCALE[game][1])
-    assert game == "game-deterrence"  # two options: logistic(+-r) (gain 1, harm 2)
-    if credibility == 0.5:
-        return 0.5, 0.0
-    return logistic(r if credibility < 0.5 else -r), 0.0
+        return inspection_qre(lam[0], lam[1])
+    assert game == "game-deterrence"  # gain 1, harm 2: EU(grab) = 1 - 2c, threshold c* = 1/2
+    return logistic(lam[0] * (1 - 2 * credibility)), 0.0
 
 
 # The default rationality of each file and the QRE there, as its summary states it (four
 # decimals, P(move) of each player).
 HAND_DEFAULT_QRE: dict[str, tuple[float, tuple[float, ...]]] = {
-    "game-chicken": (1.6, (0.3054, 0.3054)),
+    "game-chicken": (0.4, (0.3054, 0.3054)),
     "game-prisoners-dilemma": (2.0, (0.7732, 0.7732)),
     "game-stag-hunt": (2.0, (0.1791, 0.1791)),
     "game-battle-of-the-sexes": (1.0, (1 - 0.5712, 1 - 0.5712)),  # the summary: P(hold)
     "game-matching-pennies": (4.0, (0.5, 0.5)),
     "game-inspection": (4.0, (0.2330, 0.4326)),
-    "game-deterrence": (3.0, (0.0474, 0.0)),
+    "game-deterrence": (6.0, (0.0832, 0.0)),
 }
 
 

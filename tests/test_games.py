@@ -29,7 +29,7 @@ from tests._games import (
     HAND_LIMIT,
     HAND_MATRICES,
     HAND_NASH,
-    HAND_SCALE,
+    HAND_STAKES,
     end_state_payoffs,
     engine_cases,
     engine_probabilities,
@@ -117,10 +117,10 @@ def test_no_other_equilibria_in_the_two_by_two_games():
 
 
 @pytest.mark.parametrize("game", GAMES)
-def test_scale_and_default_qre_as_stated(game):
+def test_stakes_and_default_qre_as_stated(game):
     nf = normal_form(game)
     for i in range(len(nf.players)):
-        assert nf.scale(i) == pytest.approx(HAND_SCALE[game][i])
+        assert nf.stakes(i) == pytest.approx(HAND_STAKES[game][i])
     r, stated = HAND_DEFAULT_QRE[game]
     assert nf.rationality == [r] * len(nf.players)
     assert hand_qre(game, r) == pytest.approx(stated, abs=1e-4)
@@ -200,11 +200,11 @@ def test_engine_plays_the_limit_at_infinite_rationality(game, tmp_path):
 
 
 @pytest.mark.parametrize(("game", "r", "stated"), [
-    ("game-chicken", 8, 0.1769),  # lambda = 2, past the pitchfork at lambda = 0.4892
+    ("game-chicken", 2, 0.1769),  # lambda = 2, past the pitchfork at lambda = 0.4892
     ("game-battle-of-the-sexes", 4, 1 - 0.6243),  # lambda = 4, past the pitchfork at 1.3722
 ])  # fmt: skip
 def test_engine_stays_on_the_symmetric_branch_past_the_pitchfork(game, r, stated, tmp_path):
-    lam = r / HAND_SCALE[game][0]
+    lam = r / HAND_STAKES[game][0]
     p = symmetric_qre(game, lam)
     assert p == pytest.approx(stated, abs=1e-4)
     assert engine_probabilities(with_rationality(game, tmp_path, r)) == pytest.approx(
@@ -229,10 +229,12 @@ def test_pitchforks_are_where_the_summaries_say():
 
 
 @pytest.mark.parametrize("credibility", [0.0, 0.2, 0.45, 0.55, 0.8, 1.0])
-def test_deterrence_is_scale_free(credibility):
-    """Two options: P(grab) = logistic(+-r) whatever the distance from the threshold."""
+def test_deterrence_grab_probability_at_the_default_rationality(credibility):
+    """P(grab) = logistic(r (1 - c / c*)): the precision is r / stakes, the grab alone being
+    worth gain = 1 (c* = gain / harm = 1/2, r = 6)."""
+    want = logistic(6.0 * (1 - credibility / 0.5))
+    assert hand_qre("game-deterrence", 6.0, credibility)[0] == pytest.approx(want, abs=1e-12)
     p = engine_probabilities(scenario_path("game-deterrence"), {"credibility": credibility})[0]
-    want = logistic(3.0) if credibility < 0.5 else logistic(-3.0)
     assert p == pytest.approx(want, abs=1e-6)
 
 
@@ -276,7 +278,7 @@ def test_chicken_at_infinite_rationality(tmp_path):
 
 @pytest.mark.slow
 def test_chicken_at_the_default_rationality():
-    p = symmetric_qre("game-chicken", 1.6 / 4)
+    p = symmetric_qre("game-chicken", 0.4)
     rows = frequencies(scenario_path("game-chicken"), "game-chicken", N)
     for i in range(2):
         assert_rate(count(rows, i), N, p, what=f"player {i} stands")
@@ -392,7 +394,7 @@ def test_deterrence_at_infinite_rationality_grabs_exactly_below_the_threshold(
 def test_deterrence_at_the_default_rationality(credibility):
     game = "game-deterrence"
     rows = frequencies(scenario_path(game), game, N, {"credibility": credibility})
-    p = logistic(3.0 if credibility < 0.5 else -3.0)
+    p = hand_qre(game, 6.0, credibility)[0]  # logistic(6 (1 - c / (1/2)))
     assert_rate(count(rows, 0), N, p, what=f"grab at c = {credibility}")
 
 
@@ -401,5 +403,7 @@ def test_hand_values_are_consistent():
     assert symmetric_qre("game-chicken", 0.4) ** 2 == pytest.approx(0.0933, abs=1e-4)
     assert symmetric_qre("game-prisoners-dilemma", 1.0) ** 2 == pytest.approx(0.598, abs=1e-3)
     assert symmetric_qre("game-stag-hunt", 2 / 3) ** 2 == pytest.approx(0.032, abs=1e-3)
-    assert logistic(3.0) == pytest.approx(0.9526, abs=1e-4)
+    assert logistic(6 * (1 - 0.7 / 0.5)) == pytest.approx(0.0832, abs=1e-4)
+    assert logistic(6 * (1 - 0.3 / 0.5)) == pytest.approx(0.9168, abs=1e-4)
+    assert symmetric_qre("game-chicken", 2.0) ** 2 == pytest.approx(0.031, abs=1e-3)
     assert math.isclose(1 / 3 * 2 / 3 * 2, 4 / 9)
