@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from tests._games import (
+    ENGINE_STALLS,
     GAMES,
     HAND_LIMIT,
     HAND_NASH,
@@ -84,11 +85,11 @@ def move_probabilities(mixed: list[list[float]]) -> tuple[float, ...]:
 
 
 def precisions(nf: NormalForm) -> list[float]:
-    """lambda_i = r_i / scale_i from the test's own scale (0 for a player with one option)."""
+    """lambda_i = r_i / stakes_i from the test's own stakes (0 for a player with one option,
+    whose precision cannot matter)."""
     out = []
     for i in range(len(nf.players)):
-        scale = nf.scale(i)
-        out.append(nf.rationality[i] / scale if scale > 0 else 0.0)
+        out.append(nf.lam(i) if len(nf.options[i]) > 1 else 0.0)
     return out
 
 
@@ -229,3 +230,101 @@ def test_gambit_solves_the_bundled_scenarios_turns_as_the_engine_does(scenario):
             )
         checked += 1
     assert checked >= 2, f"only {checked} turns of {scenario} were small enough to check"
+
+
+# ----- random two-by-two games ----------------------------------------------------------------
+
+
+def two_by_two_yaml(a: list[int], b: list[int], ra: float, rb: float) -> str:
+    """A one-turn scenario whose payoffs are u_A(x, y) = a0 x + a1 y + a2 x y (x: A moved,
+    y: B moved) and u_B(y, x) = b0 y + b1 x + b2 x y. A negative interaction is a `below 1`
+    term on the count of movers; a positive one, the count raised and a `flushed` flag
+    (clipped at 1) lowered, since x y = n - min(1, n) for n = x + y."""
+
+    def terms(own: str, other: str, c: list[int]) -> str:
+        out = []
+        for var, w in ((own, c[0]), (other, c[1])):
+            if w:
+                kind = "raise" if w > 0 else "lower"
+                out.append(f"{{kind: {kind}, variable: {var}, weight: {abs(w)}, description: t}}")
+        if c[2] < 0:
+            out.append(
+                f"{{kind: below, variable: movers, threshold: 1, weight: {-2 * c[2]}, "
+                "description: t}"
+            )
+        elif c[2] > 0:
+            out.append(f"{{kind: raise, variable: movers, weight: {2 * c[2]}, description: t}}")
+            out.append(f"{{kind: lower, variable: flushed, weight: {c[2]}, description: t}}")
+        out = out or [f"{{kind: raise, variable: {own}, weight: 0, description: t}}"]
+        return "\n".join(f"      - {t}" for t in out)
+
+    def actor(name: str, r: float, own: str, other: str, c: list[int]) -> str:
+        return (
+            f"  {name}:\n    name: {name}\n    description: d\n"
+            f"    profile: {{rationality: {r}}}\n    interests:\n{terms(own, other, c)}\n"
+            "    briefing: {public: p}\n"
+        )
+
+    def move(name: str, by: str, flag: str) -> str:
+        return (
+            f"  {name}:\n    name: {name}\n    description: d\n    by: {by}\n    effects:\n"
+            f"      - {{variable: {flag}, delta: 1}}\n      - {{variable: movers, delta: 1}}\n"
+            "      - {variable: flushed, delta: 1}\n"
+        )
+
+    variables = "".join(
+        f"  {v}: {{description: d, initial: 0, bounds: [0, {hi}]}}\n"
+        for v, hi in (("x", 1), ("y", 1), ("movers", 2), ("flushed", 1))
+    )
+    return (
+        'meta:\n  id: random-game\n  title: t\n  summary: s\n  start_date: "2000-01-01"\n'
+        "  turns: 1\n  sources: [{id: none, title: none}]\n"
+        f"variables:\n{variables}actors:\n{actor('a', ra, 'x', 'y', a)}"
+        f"{actor('b', rb, 'y', 'x', b)}moves:\n{move('move_a', 'a', 'x')}"
+        f"{move('move_b', 'b', 'y')}"
+        'outcomes:\n  moved: {description: d, expr: "did(a, move_a)", type: bool}\n'
+    )
+
+
+@ENGINE_STALLS
+def test_engine_matches_gambit_on_random_two_by_two_games(tmp_path):
+    """120 seeded random games (integer payoffs in [-6, 6], rationalities 0.5 to 16): the
+    engine's probabilities (turn_game) against Gambit's QRE of the same game, scaled by the
+    engine's precisions, to 1e-3. Games where a player is indifferent against a pure strategy,
+    or where Gambit's tracer stops short of lambda = 1 (a bifurcation), are left out."""
+    import random
+
+    from summitsim.engine.model import SummitModel
+    from summitsim.policies.game import turn_game
+
+    rng = random.Random(1)
+    checked, bad = 0, []
+    for trial in range(120):
+        a = [rng.randint(-6, 6) for _ in range(3)]
+        b = [rng.randint(-6, 6) for _ in range(3)]
+        ra, rb = rng.choice([0.5, 1, 2, 4, 8, 16]), rng.choice([0.5, 1, 2, 4, 8, 16])
+        path = tmp_path / f"random-game-{trial}.yaml"
+        path.write_text(
+            two_by_two_yaml(a, b, ra, rb).replace("random-game", path.stem), encoding="utf-8"
+        )
+        tg = turn_game(SummitModel(path, seed=0, collect=False), everyone=True)
+        for profile in itertools.product((0, 1), (0, 1)):  # the encoding, checked
+            x, y = profile
+            want = [a[0] * x + a[1] * y + a[2] * x * y, b[0] * y + b[1] * x + b[2] * x * y]
+            assert tg.payoff(profile) == pytest.approx(want, abs=1e-9), (a, b, profile)
+        u = [[tg.payoff((x, y))[i] for x in (0, 1) for y in (0, 1)] for i in (0, 1)]
+        if 0.0 in tg.lam or u[0][2] == u[0][0] or u[0][3] == u[0][1]:
+            continue
+        if u[1][1] == u[1][0] or u[1][3] == u[1][2]:
+            continue
+        g = build(tg.players, [2, 2], tg.payoff, list(tg.lam))
+        (point,) = gbt.qre.logit_solve_lambda(g, lam=1.0)
+        if abs(point.lam - 1.0) > 1e-6:
+            continue
+        gambit = probabilities(g, point.profile)
+        checked += 1
+        gap = max(abs(m[1] - t[1]) for m, t in zip(tg.probs, gambit, strict=True))
+        if gap > 1e-3:
+            bad.append((round(gap, 4), a, b, ra, rb))
+    assert checked >= 80
+    assert not bad, f"{len(bad)} of {checked} games: (gap, a, b, r_a, r_b) {sorted(bad)[::-1]}"
