@@ -457,3 +457,86 @@ def test_two_writers_on_one_file_never_see_database_is_locked(game, tmp_path):
     rows = [json.loads(r[5]) for r in a.rows() if r[2] == "submit"]
     assert len(rows) == 80 and len({r["justification"] for r in rows}) == 80
     assert len(b.state().events) == 16
+
+
+# ----- several moves a turn, the after-action table, the class defaults ----------------------
+def test_a_team_may_submit_a_set_of_moves(game):
+    """Russia may take two moves a turn, one per channel: the set is stored in one spelling
+    (scenario order) and replayed as both moves; sets the rules forbid are refused."""
+    store, _, _ = game
+    assert store.submit("russia", "buy_munitions+sign_partnership", "both") == 1
+    assert store.state().pending["russia"].move.move == "sign_partnership+buy_munitions"
+    for bad, why in [
+        ("sign_partnership+veto_sanctions", "both diplomatic moves"),
+        ("sign_partnership+buy_munitions+send_food_energy", "at most 2 moves"),
+        ("sign_defence_treaty+buy_munitions", "not possible this turn"),
+        ("sign_partnership+arm_ukraine", "no such move"),
+        ("hold+buy_munitions", "no such move"),
+    ]:
+        with pytest.raises(GameError, match=why):
+            store.submit("russia", bad)
+    with pytest.raises(GameError, match="one move a turn"):  # Seoul takes one move a turn
+        store.submit("south_korea", "ask_us_reassurance+joint_drills")
+    store.close_turn("hold")
+    acts = store.result(store.state())["turns"][1]["actions"]
+    assert [a["move"] for a in acts if a["actor"] == "russia"] == [
+        "sign_partnership",
+        "buy_munitions",
+    ]
+
+
+def test_after_action_rows_agree_when_the_ai_played_a_team():
+    """A team that did not submit and was played by the AI: the row shows the move the AI
+    played, says so once, and is not highlighted as a disagreement (it used to show the
+    played move beside a different "AI would have chosen")."""
+    gdef = new_def(SCEN, ["russia", "south_korea"], seed=1, turns=4)
+    closed = [
+        ClosedTurn(
+            t,
+            {
+                "russia": Move("russia", "hold", "", "ai"),
+                "south_korea": Move("south_korea", "hold", "we wait", "human"),
+            },
+        )
+        for t in range(1, 5)
+    ]
+    result, rows = choices(gdef, closed)
+    ai_rows = [r for r in rows if r["actor"] == "russia"]
+    assert len(ai_rows) == 4 and all(r["same"] and r["by"] == "ai" for r in ai_rows)
+    for r in ai_rows:
+        played = [
+            a["move"]
+            for a in result["turns"][r["turn"]]["actions"]
+            if a["actor"] == "russia" and a["by"] != "red_line"
+        ]
+        assert r["ai_move"] == r["move"] == ("+".join(m for m in played if m != "hold") or "hold")
+    from summitsim.classroom.report import choices_html
+
+    page = choices_html(rows)
+    body = page.split("<tbody>")[1]
+    trs = body.split("</tr>")[:-1]
+    for tr, r in zip(trs, rows, strict=True):
+        if r["actor"] == "russia":
+            assert 'class="differs"' not in tr
+            assert "(no submission: the AI played)" in tr and "(the AI played this turn)" in tr
+    # every move by its name, never its id
+    from _names import ids_of, visible_ids
+
+    assert visible_ids(page, ids_of(gdef.loaded().spec)) == []
+
+
+def test_new_game_defaults_follow_the_lesson_plan(tmp_path):
+    """`classroom new` without --turns and --deadline: the lesson plan's 8 turns of 6
+    minutes (fewer turns if the scenario has fewer)."""
+    db = tmp_path / "a.sqlite"
+    r = cli("classroom", "new", SCEN, "--teams", "russia", "--db", str(db))
+    assert r.exit_code == 0, r.output
+    assert "8 turns, 6 minutes a turn" in r.stdout
+    store = GameStore(db)
+    assert store.gdef.turns == 8 and store.deadline_minutes == 6
+    db = tmp_path / "b.sqlite"
+    r = cli("classroom", "new", "hanoi-2019", "--teams", "china", "--db", str(db), "--turns", "3")
+    assert r.exit_code == 0 and GameStore(db).gdef.turns == 3
+    db = tmp_path / "c.sqlite"
+    r = cli("classroom", "new", SCEN, "--teams", "china", "--db", str(db), "--deadline", "0")
+    assert r.exit_code == 0 and "no countdown" in r.stdout

@@ -26,17 +26,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..engine.observation import option_label
 from .game import (
     MISSING_MODES,
     ClosedTurn,
     GameDef,
     GameError,
     Move,
-    action_index,
-    allowed_next,
     clean_text,
     replay,
 )
+from .views import option_for
 
 EXPORT_FORMAT = "summitsim-classroom-game"
 EXPORT_VERSION = 1
@@ -314,6 +314,14 @@ class GameStore:
         )
         return Identity(row[0], row[1]) if row else None
 
+    def signed_in_teams(self) -> set[str]:
+        """The teams (actor ids) with a session that has not expired."""
+        rows = self.conn().execute(
+            "SELECT DISTINCT actor FROM sessions WHERE role = 'team' AND created > ?",
+            (self._expired(),),
+        )
+        return {str(a) for (a,) in rows if a is not None}
+
     def _expired(self) -> float:
         """Sessions created at or before this time have expired."""
         return time.time() - self.session_ttl
@@ -354,15 +362,17 @@ class GameStore:
         """A team's move for the open turn (replacing its earlier one). Returns the turn."""
         if actor not in self.gdef.humans:
             raise GameError("that actor is not played by a team in this game")
-        if not isinstance(move, str) or len(move) > 64:
+        if not isinstance(move, str) or not move or len(move) > 200:
             raise GameError("invalid move")
         text = clean_text(justification)
         s = self.state()
         self._check_open(s, turn)
-        k = action_index(self.compiled, actor, move)
-        model = self.model(s)
-        if k >= 0 and k not in allowed_next(model, self.compiled.actor_index[actor]):
-            raise GameError(f"{move} is not possible this turn")
+        obs = self.model(s).observe(self.compiled.actor_index[actor])
+        try:
+            option = option_for(self.compiled, obs, move.split("+"))
+        except ValueError as exc:
+            raise GameError(str(exc)) from None
+        move = option_label(self.compiled, option)  # one spelling: ids in scenario order
         item = _Queued(actor, Move(actor, move, text, "human").to_dict(), s.version, turn)
         self._group_commit(item)
         return s.turn
