@@ -61,18 +61,25 @@ def enter(ctx, base: str, code: str):
     return page
 
 
-def submit(page, move: str, why: str) -> None:
-    page.check(f'#t-move input[value="{move}"]', timeout=WAIT)
+def submit(page, move: str, why: str, name: str) -> None:
+    """Choose ``move`` (moves joined by ``+`` for an actor with several a turn; ``hold``)
+    and submit it; ``name`` is what the page calls it once received."""
+    page.wait_for_selector("#t-move input", timeout=WAIT)
+    for box in page.query_selector_all("#t-move input[type=checkbox]:checked"):
+        box.uncheck()
+    for m in move.split("+"):
+        if m != "hold" or page.query_selector('#t-move input[value="hold"]'):
+            page.check(f'#t-move input[value="{m}"]', timeout=WAIT)
     page.fill("#t-why", why)
     page.click("#t-submit")
-    page.wait_for_function(
-        "() => (document.querySelector('#t-msg')?.textContent || '').includes('received')",
-        timeout=WAIT,
-    )
-    page.wait_for_function(
-        f"() => (document.querySelector('#t-my-move')?.textContent || '').includes('{move}')",
-        timeout=WAIT,
-    )
+    wait_text(page, "#t-msg", "received")
+    wait_text(page, "#t-my-move", name)
+
+
+def close_turn(page) -> None:
+    """The instructor's Close turn, confirmed in the dialog it opens."""
+    page.once("dialog", lambda d: d.accept())
+    page.click("#i-close")
 
 
 def wait_text(page, selector: str, text: str) -> None:
@@ -112,48 +119,52 @@ def test_two_teams_and_instructor_play_three_turns(server):
             wait_text(ins, "#i-clock", "time left")
 
             # turn 1: both submit; Russia changes its mind before the turn closes
-            submit(ru, "veto_sanctions", "first thoughts")
-            submit(ru, "sign_partnership", "a partner in Pyongyang")
-            submit(kr, "ask_us_reassurance", "we want Washington close")
-            assert "sign_partnership" not in kr.inner_text("body")  # hidden before the close
+            partnership = spec.moves["sign_partnership"].name
+            submit(ru, "veto_sanctions", "first thoughts", spec.moves["veto_sanctions"].name)
+            submit(ru, "sign_partnership", "a partner in Pyongyang", partnership)
+            reassure = spec.moves["ask_us_reassurance"].name
+            submit(kr, "ask_us_reassurance", "we want Washington close", reassure)
+            assert partnership not in kr.inner_text("#t-last")  # hidden before the close
             wait_text(ins, "#i-count", "Submissions: 2 of 2")
             wait_text(ins, "#i-team-table", "a partner in Pyongyang")
-            ins.click("#i-close")
+            wait_text(ins, "#i-team-table", partnership)
+            close_turn(ins)
             wait_text(ins, "#i-msg", "Turn 1 closed.")
             wait_text(ins, "#i-status", "Turn 2 of 4")
-            wait_text(kr, "#t-history", "sign_partnership")  # now every team sees it
-            assert "a partner in Pyongyang" not in kr.inner_text("#t-history")
+            wait_text(kr, "#t-last", f"Russia: {partnership}")  # now every team sees it
+            assert "a partner in Pyongyang" not in kr.inner_text("#t-last")
 
             # turn 2: only Seoul submits; the instructor injects an event and lets the AI
             # play Moscow
             wait_text(kr, "#t-clock", "Turn 2")
-            submit(kr, "joint_drills", "show resolve")
+            submit(kr, "joint_drills", "show resolve", spec.moves["joint_drills"].name)
             ins.click("#i-inject-id")
             ins.keyboard.type("Winter")
             ins.keyboard.press("Enter")
             ins.click("#i-inject")
             wait_text(ins, "#i-msg", "will happen when this turn closes")
             ins.check('#i-missing input[value="ai"]')
-            ins.click("#i-close")
+            close_turn(ins)
             wait_text(ins, "#i-status", "Turn 3 of 4")
             wait_text(ru, "#t-clock", "Turn 3")
-            wait_text(ru, "#t-history", "Turn 2")
+            wait_text(ru, "#t-last", "What happened in turn 2")
+            wait_text(ru, "#t-history", "Turn 1")
 
             # turn 3: both submit; close with missing = hold
             s3 = store.state()
             third = [o["move"] for o in options(store.model(s3), "russia")][-1]
-            submit(ru, third, "shells")
-            submit(kr, "hold", "")
+            submit(ru, third, "shells", spec.moves[third].name)
+            submit(kr, "hold", "", "Hold")
             ins.check('#i-missing input[value="hold"]')
-            ins.click("#i-close")
+            close_turn(ins)
             wait_text(ins, "#i-status", "Turn 4 of 4")
-            wait_text(kr, "#t-history", "Turn 3")
+            wait_text(kr, "#t-last", "What happened in turn 3")
 
             # the instructor sees every actor's rationale and the charts
-            wait_text(ins, "#i-history", "Turn 3")
+            wait_text(ins, "#i-last", "What happened in turn 3")
             result = store.result(store.state())
             ai = [a for a in result["turns"][3]["actions"] if a["by"] == "ai"]
-            hist = ins.inner_text("#i-history")
+            hist = ins.inner_text("#i-last")
             assert ai and all(a["rationale"]["sentence"][:40] in hist for a in ai)
             ins.wait_for_selector("#i-chart .js-plotly-plot", timeout=WAIT)
             ru.wait_for_selector("#t-chart .js-plotly-plot", timeout=WAIT)

@@ -115,7 +115,7 @@ def test_team_cannot_act_for_another(live):
     ru = live.team("russia")
     # South Korea's move, submitted from Russia's session
     status, msg, _ = ru.submit("arm_ukraine", "for Seoul")
-    assert status == 200 and "no move" in msg
+    assert status == 200 and "no such move" in msg
     # extra, forged inputs naming another actor are ignored: identity is the session's
     r = ru.callback(
         [("t-msg", "children")],
@@ -129,7 +129,10 @@ def test_team_cannot_act_for_another(live):
 
 def test_moves_are_validated(live):
     ru = live.team("russia")
-    for bad in ("no_such_move", "sign_defence_treaty", "", None, 42, ["hold"], "x" * 1000):
+    bad_moves = ("no_such_move", "sign_defence_treaty", "", None, 42, ["hold"], "x" * 1000)
+    # Russia may take two moves a turn (one per channel): never two of one channel, or three
+    too_many = (["sign_partnership", "veto_sanctions"], ["hold", "veto_sanctions"])
+    for bad in (*bad_moves, *too_many, ["buy_munitions", "veto_sanctions", "send_food_energy"]):
         status, msg, _ = ru.submit(bad)  # type: ignore[arg-type]
         assert status == 200 and "received" not in str(msg), (bad, msg)
     for bad_text in ("x" * 501, "null\x00byte", {"not": "text"}):

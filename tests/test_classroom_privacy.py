@@ -56,12 +56,12 @@ def test_private_red_line_approached_is_shown_to_its_owner_only(game):
     approached = {r["red_line"]: r["status"] for r in result["turns"][1]["red_lines"]}
     assert approached == {"hidden_grudge": "approached", "open_warning": "approached"}
     alpha = text(clients["a"].team_view())
-    assert "Red line of Alpha approached: open_warning" in alpha  # its own, declared
+    open_line = "Alpha's red line approached: v high enough to worry everyone"
+    hidden_line = "Beta's red line approached: v running far too high"
+    assert open_line in alpha  # its own, declared
     assert "hidden_grudge" not in alpha  # Beta's private one: no trace, in history or charts
     assert "v running far too high" not in alpha
     beta = text(clients["b"].team_view())
-    assert "Red line of Beta approached: hidden_grudge" in beta  # the owner sees its own
-    assert "Red line of Alpha approached: open_warning" in beta  # a declared one: everyone
-    assert "Red line of Beta approached: hidden_grudge" in text(
-        clients["instructor"].instructor_view()
-    )
+    assert hidden_line in beta  # the owner sees its own
+    assert open_line in beta  # a declared one: everyone
+    assert hidden_line in text(clients["instructor"].instructor_view())

@@ -21,6 +21,11 @@ TEAM_VIEW = [
     ("t-seen", "data"),
     ("t-move", "value"),
     ("t-why", "value"),
+    ("t-last", "children"),
+    ("t-move-title", "children"),
+    ("t-move-note", "children"),
+    ("t-rules", "data"),
+    ("t-msg-box", "hidden"),
 ]
 INSTRUCTOR_VIEW = [
     ("i-status", "children"),
@@ -28,8 +33,24 @@ INSTRUCTOR_VIEW = [
     ("i-history", "children"),
     ("i-chart", "children"),
     ("i-seen", "data"),
+    ("i-pause", "hidden"),
+    ("i-resume", "hidden"),
+    ("i-run-state", "children"),
+    ("i-close-confirm", "message"),
+    ("i-undo-confirm", "message"),
+    ("i-close", "children"),
+    ("i-last", "children"),
 ]
-CONTROL_INPUTS = ["i-close", "i-pause", "i-resume", "i-undo", "i-inject", "i-adjust"]
+# the instructor's buttons, in the order of the control callback's inputs; Close turn and
+# Undo ask for confirmation first (their input is the dialog's OK)
+CONTROLS = [
+    ("close", "i-close-confirm", "submit_n_clicks"),
+    ("pause", "i-pause", "n_clicks"),
+    ("resume", "i-resume", "n_clicks"),
+    ("undo", "i-undo-confirm", "submit_n_clicks"),
+    ("inject", "i-inject", "n_clicks"),
+    ("adjust", "i-adjust", "n_clicks"),
+]
 
 
 Prop = tuple[Any, str, Any]  # (component id, property, value)
@@ -108,8 +129,9 @@ class Client:
             return None
         return resp.json()["response"][output]["children"]
 
-    def submit(self, move: str, why: str = "") -> tuple[int, Any, float]:
-        """Submit a team's move; returns (HTTP status, the message shown, seconds)."""
+    def submit(self, move: str | list[str], why: str = "") -> tuple[int, Any, float]:
+        """Submit a team's move (a list of moves for an actor that may take several a
+        turn); returns (HTTP status, the message shown, seconds)."""
         t = time.perf_counter()
         r = self.callback(
             [("t-msg", "children")],
@@ -140,17 +162,19 @@ class Client:
         variable: str | None = None,
         delta: Any = None,
     ) -> tuple[int, Any]:
-        """An instructor's button: close, pause, resume, undo, inject or adjust."""
+        """An instructor's button (confirmed, for close and undo): close, pause, resume, undo,
+        inject or adjust."""
+        pressed = next(((i, p) for w, i, p in CONTROLS if w == what), ("i-" + what, "n_clicks"))
         r = self.callback(
             [("i-msg", "children")],
-            [(i, "n_clicks", 1 if i == f"i-{what}" else 0) for i in CONTROL_INPUTS],
+            [(i, p, 1 if w == what else 0) for w, i, p in CONTROLS],
             [
                 ("i-missing", "value", missing),
                 ("i-inject-id", "value", inject),
                 ("i-adjust-var", "value", variable),
                 ("i-adjust-delta", "value", delta),
             ],
-            changed=f"i-{what}.n_clicks",
+            changed=f"{pressed[0]}.{pressed[1]}",
         )
         return r.status_code, self.message(r, "i-msg")
 

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -407,14 +407,18 @@ def hidden_red_lines(model: SummitModel, viewer: str) -> set[str]:
 
 
 def redact(
-    result: dict[str, Any], viewer: str | None, hidden: set[str] | frozenset[str] = frozenset()
+    result: dict[str, Any],
+    viewer: str | Collection[str] | None,
+    hidden: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """A run result as a team may see it: moves and what happened, without the AI's
     rationales, other teams' justifications, other actors' covert moves not yet detected,
     or any trace of the ``hidden`` red lines (see :func:`hidden_red_lines`). The instructor
-    (``viewer=None``) sees all."""
+    (``viewer=None``) sees all; ``viewer`` may be several actors (one person playing them
+    all, in the terminal)."""
     if viewer is None:
         return result
+    mine = {viewer} if isinstance(viewer, str) else set(viewer)
     out = dict(result)
     turns = []
     for t in result["turns"]:
@@ -422,14 +426,14 @@ def redact(
         acts = []
         escalation = dict(t.get("escalation") or {})
         for a in t["actions"]:
-            if a.get("covert") and a.get("actor") != viewer and a.get("detected_turn") is None:
+            if a.get("covert") and a.get("actor") not in mine and a.get("detected_turn") is None:
                 # a covert move of another actor, not (yet) detected: no trace of it
                 if a["actor"] in escalation:
                     escalation[a["actor"]] -= a.get("escalation", 0.0)
                 continue
             a2 = dict(a)
             r = a.get("rationale") or {}
-            if a.get("actor") == viewer:
+            if a.get("actor") in mine:
                 keep = {"sentence": r.get("justification") or r.get("sentence", "")}
                 if "justification" in r:
                     keep["justification"] = r["justification"]

@@ -29,36 +29,27 @@ from urllib.parse import urlparse
 
 from ..web import MAX_CONNECTIONS, READ_TIMEOUT, BoundedServer, check_callback_bodies
 from . import login as signin
-from .game import (
-    MAX_TEXT,
-    GameError,
-    briefing,
-    hidden_red_lines,
-    options,
-    public_state,
-    redact,
-)
+from .game import MAX_TEXT, GameError, briefing, hidden_red_lines, redact
+from .pages import STYLE, event_text, last_turn, move_options, presence
+from .pages import briefing as briefing_view
+from .pages import charts as charts_view
+from .pages import history as history_view
+from .pages import world as world_view
 from .store import SESSION_HOURS, GameStore, Identity
+from .views import (
+    calendar,
+    capacity_note,
+    move_menu,
+    move_name,
+    turn_title,
+    unit_of,
+    variable_name,
+)
 
 REFRESH_MS = 2000
 MAX_BODY = 64 * 1024
 
 
-STYLE = """
-body{font-family:system-ui,sans-serif;max-width:70em;margin:1em auto;padding:0 1em;color:#1d1d1d}
-h1{font-size:1.6em;margin:.3em 0} h2{font-size:1.25em;margin-top:1.2em;border-bottom:1px solid #ddd}
-h3{font-size:1.05em} .status{background:#f3f6fa;padding:.5em .8em;border-radius:6px}
-#t-clock,#i-clock{font-weight:600}
-button{font-size:1em;padding:.35em .9em;margin:.2em .3em .2em 0;cursor:pointer;
-border:1px solid #888;border-radius:5px;background:#fff} button:hover{background:#eef}
-#t-submit,#i-close{background:#0b5394;color:#fff;border-color:#0b5394}
-#t-move label{padding:.15em 0}
-#t-msg,#i-msg,#i-drop-msg{margin:.4em 0;font-weight:600;color:#0b5394}
-table{border-collapse:collapse}
-td{border-bottom:1px solid #eee;padding:.25em .6em;vertical-align:top}
-tr.submitted td{background:#eef7ee}
-small.why{color:#555} .logout{margin-top:2em}
-"""
 INDEX = (
     "<!DOCTYPE html><html lang='en'><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}"
     "<style>" + STYLE + "</style></head><body>{%app_entry%}<footer>{%config%}{%scripts%}"
@@ -213,6 +204,8 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
 
     app.index_string = INDEX
     check_callback_bodies(app)
+    c = store.compiled
+    seen_at: dict[str, float] = {}  # team actor -> when its page last refreshed
 
     # ----- layouts ---------------------------------------------------------------------
     def logout_form() -> Any:
@@ -239,37 +232,59 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             return html.Div([html.H1(title), html.A("Enter your join code", href="/login")])
         if w.role == "team":
             assert w.actor is not None
-            name = store.compiled.actors[store.compiled.actor_index[w.actor]].name
-            return html.Div(
-                [
-                    *common("t-"),
-                    html.H1(f"{name}", id="team-name"),
-                    html.Div(id="t-status", className="status"),
-                    html.Div(
-                        [
-                            html.H2("Your move"),
-                            dcc.RadioItems(id="t-move", options=[], value=None),
-                            html.Label("Why? (optional)", htmlFor="why"),
-                            dcc.Textarea(
-                                id="t-why", maxLength=MAX_TEXT, style={"width": "100%"}, value=""
-                            ),
-                            html.Button("Submit move", id="t-submit", n_clicks=0),
-                            html.Div(id="t-msg", role="status"),
-                        ],
-                        id="move-form",
-                    ),
-                    html.Div(id="t-briefing"),
-                    html.Div(id="t-world"),
-                    html.Div(id="t-history"),
-                    html.Div(id="t-chart"),
-                    logout_form(),
-                ],
-                className="team",
-            )
-        c = store.compiled
+            return team_layout(w.actor, common("t-"))
+        return instructor_layout(common("i-"))
+
+    def team_layout(actor: str, common: list[Any]) -> Any:
+        me = c.actors[c.actor_index[actor]]
+        multi = me.capacity > 1
+        chooser = (
+            dcc.Checklist(id="t-move", options=[], value=[])
+            if multi
+            else dcc.RadioItems(id="t-move", options=[], value=None)
+        )
         return html.Div(
             [
-                *common("i-"),
+                *common,
+                dcc.Store(id="t-rules", data=None),
+                html.H1(me.name, id="team-name"),
+                html.Div(id="t-status", className="status"),
+                html.Div(id="t-last"),
+                html.Div(
+                    [
+                        html.H2("Your move", id="t-move-title"),
+                        html.P(id="t-move-note", className="note"),
+                        chooser,
+                        html.Label("Why? (optional)", htmlFor="t-why"),
+                        dcc.Textarea(
+                            id="t-why", maxLength=MAX_TEXT, style={"width": "100%"}, value=""
+                        ),
+                        html.Button("Submit move", id="t-submit", n_clicks=0),
+                        html.Div(html.Div(id="t-msg", role="status"), id="t-msg-box"),
+                    ],
+                    id="move-form",
+                ),
+                html.Div(id="t-world"),
+                html.Div(id="t-briefing"),
+                html.Div(id="t-history"),
+                html.Div(id="t-chart"),
+                logout_form(),
+            ],
+            className="team",
+        )
+
+    def instructor_layout(common: list[Any]) -> Any:
+        inject_opts = [{"label": i.name, "value": i.id} for i in c.injects]
+        var_opts = [
+            {
+                "label": variable_name(c, v) + (f" ({unit_of(c, v)})" if unit_of(c, v) else ""),
+                "value": v,
+            }
+            for v in c.slots[: c.n_vars]
+        ]
+        return html.Div(
+            [
+                *common,
                 html.H1(f"Instructor: {title}"),
                 html.Div(id="i-status", className="status"),
                 html.Div(id="i-teams"),
@@ -287,20 +302,34 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
                             value="ai",
                             inline=True,
                         ),
-                        html.Button("Close turn", id="i-close", n_clicks=0),
-                        html.Button("Pause", id="i-pause", n_clicks=0),
-                        html.Button("Resume", id="i-resume", n_clicks=0),
-                        html.Button("Undo last turn", id="i-undo", n_clicks=0),
+                        dcc.ConfirmDialogProvider(
+                            html.Button("Close turn", id="i-close"),
+                            id="i-close-confirm",
+                            message="Close this turn?",
+                        ),
+                        html.Button("Pause", id="i-pause", n_clicks=0, hidden=True),
+                        html.Button("Resume", id="i-resume", n_clicks=0, hidden=True),
+                        dcc.ConfirmDialogProvider(
+                            html.Button("Undo last turn", id="i-undo"),
+                            id="i-undo-confirm",
+                            message="Undo the last closed turn?",
+                        ),
+                        html.Span(id="i-run-state"),
                         html.H3("Inject an event"),
                         dcc.Dropdown(
                             id="i-inject-id",
-                            options=[{"label": i.name, "value": i.id} for i in c.injects],
+                            options=inject_opts,
+                            placeholder=f"Choose one of {len(inject_opts)} events…"
+                            if inject_opts
+                            else "This scenario declares no events",
+                            disabled=not inject_opts,
                         ),
                         html.Button("Inject", id="i-inject", n_clicks=0),
                         html.H3("Change a variable"),
                         dcc.Dropdown(
                             id="i-adjust-var",
-                            options=[{"label": v, "value": v} for v in c.slots[: c.n_vars]],
+                            options=var_opts,
+                            placeholder="Choose a variable…",
                         ),
                         dcc.Input(
                             id="i-adjust-delta", type="number", placeholder="change, e.g. -10"
@@ -317,6 +346,7 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
                     ],
                     id="i-controls",
                 ),
+                html.Div(id="i-last"),
                 html.Div(id="i-history"),
                 html.Div(id="i-chart"),
                 logout_form(),
@@ -331,6 +361,9 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         if store.finished(s):
             return "The game is over."
         parts = [f"Turn {s.turn} of {store.gdef.turns}"]
+        when = calendar(c, s.turn)
+        if when:
+            parts.append(when)
         if s.paused:
             parts.append("paused")
         if store.deadline_minutes > 0:
@@ -340,83 +373,6 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             else:
                 parts.append(f"deadline passed {int(-left) // 60}:{int(-left) % 60:02d} ago")
         return " · ".join(parts)
-
-    def history_view(result: dict[str, Any], instructor: bool) -> Any:
-        rows = []
-        for t in reversed(result["turns"][1:]):
-            items = []
-            for a in t["actions"]:
-                who_name = result["actors"].get(a.get("actor"), "Event") if a["actor"] else "Event"
-                r = a.get("rationale") or {}
-                text = f"{who_name}: {a['move']}"
-                if a["status"] == "refused":
-                    text += " (refused)"
-                if a["by"] not in ("ai", "inject"):
-                    text += f" [{a['by']}]"
-                why = r.get("sentence", "") if instructor else r.get("justification", "")
-                kids: list[Any] = [text]
-                if why:
-                    kids += [html.Br(), html.Small(why, className="why")]
-                items.append(html.Li(kids))
-            for rl in t["red_lines"]:
-                owner = result["actors"].get(rl["owner"], rl["owner"])
-                verb = "approached" if rl["status"] == "approached" else "crossed"
-                answered = " and answered" if rl["responded"] else ""
-                items.append(html.Li(f"Red line of {owner} {verb}{answered}: {rl['red_line']}"))
-            for e in t["injects"]:
-                if e.get("inject") == "adjustment":
-                    items.append(html.Li(f"Instructor change: {e['name']}"))
-            rows.append(html.Div([html.H3(f"Turn {t['turn']}"), html.Ul(items)]))
-        return html.Div([html.H2("History"), *rows] if rows else [html.H2("History"), "None yet."])
-
-    def chart(result: dict[str, Any]) -> Any:
-        from .charts import figures
-
-        return [dcc.Graph(figure=fig, config={"displaylogo": False}) for fig in figures(result)]
-
-    def world_view(model: Any) -> Any:
-        rows = [
-            html.Tr([html.Td(r["name"]), html.Td(f"{r['value']:.2f}"), html.Td(r["description"])])
-            for r in public_state(model)
-        ]
-        return html.Div([html.H2("The world now"), html.Table(html.Tbody(rows))])
-
-    def briefing_view(b: dict[str, Any]) -> Any:
-        def listing(heading: str, items: list[str]) -> list[Any]:
-            return [html.H3(heading), html.Ul([html.Li(t) for t in items])]
-
-        kids: list[Any] = [html.H2("Your briefing"), html.P(b["public"])]
-        if b["private"]:
-            kids.append(html.P([html.B("For your eyes only: "), b["private"]], id="private"))
-        kids += listing(
-            "Your interests",
-            [i["description"] + (" (private)" if i["private"] else "") for i in b["interests"]],
-        )
-        if b["red_lines"]:
-            kids += listing(
-                "Your red lines",
-                [f"{r['description']}: you would {r['response']}" for r in b["red_lines"]],
-            )
-        if b["known_red_lines"]:
-            kids += listing(
-                "Others' red lines you know of",
-                [
-                    f"{r['owner']}: {r['description']} (it would {r['response']})"
-                    for r in b["known_red_lines"]
-                ],
-            )
-        kids.append(html.H3("The other actors"))
-        for o in b["others"]:
-            kids.append(
-                html.Details(
-                    [
-                        html.Summary(o["name"]),
-                        html.P(o["briefing"]),
-                        html.Ul([html.Li(i) for i in o["interests"]]),
-                    ]
-                )
-            )
-        return html.Div(kids)
 
     def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any) -> Any:
@@ -439,12 +395,18 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         Output("t-seen", "data"),
         Output("t-move", "value"),
         Output("t-why", "value"),
+        Output("t-last", "children"),
+        Output("t-move-title", "children"),
+        Output("t-move-note", "children"),
+        Output("t-rules", "data"),
+        Output("t-msg-box", "hidden"),
         Input("t-tick", "n_intervals"),
         Input("t-msg", "children"),
         State("t-seen", "data"),
     )
     def team_view(_: Any, __: Any, seen: Any) -> Any:
         actor = team_actor()
+        seen_at[actor] = time.time()
         s = store.state()
         mine = s.pending.get(actor)
         status: list[Any] = [html.Span(clock(s), id="t-clock")]
@@ -452,34 +414,74 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             m = mine.move
             status += [
                 html.Br(),
-                html.Span(f"Your move this turn: {m.move}", id="t-my-move"),
+                html.Span(f"Your move this turn: {move_name(c, m.move)}", id="t-my-move"),
             ]
             if m.justification:
                 status += [" — ", html.Em(m.justification)]
         elif not store.finished(s):
             status += [html.Br(), html.Span("You have not submitted a move yet.", id="t-my-move")]
+        fresh = ctx.triggered_id == "t-msg"
         if seen == s.version:
-            return (status, *[no_update] * 8)
+            return (status, *[no_update] * 12, False if fresh else no_update)
         model = store.model(s)
-        opts = []
+        me = c.actor_index[actor]
+        multi = c.actors[me].capacity > 1
+        opts: list[dict[str, Any]] = []
+        note, rules, heading = "", None, "Your move"
         if not store.finished(s):
-            for o in options(model, actor):
-                label = f"{o['name']} — {o['description']}"
-                if o.get("needs"):
-                    label += f" (needs the consent of {o['needs']})"
-                opts.append({"label": label, "value": o["move"]})
+            obs = model.observe(me)
+            menu = move_menu(model, obs)
+            opts = move_options(menu, multi)
+            note = capacity_note(c, obs)
+            heading = f"Your move for {turn_title(c, s.turn, 'turn')}"
+            if multi:
+                rules = {
+                    "capacity": c.actors[me].capacity,
+                    "channel": {m.move: m.channel for m in menu if m.channel},
+                    "unavailable": [m.move for m in menu if not m.available],
+                }
+        else:
+            note = "The game is over."
         result = redact(store.result(s), actor, hidden_red_lines(model, actor))
         return (
             status,
             opts,
-            briefing_view(briefing(model, actor)),
+            briefing_view(briefing(model, actor), open_=not s.closed),
             world_view(model),
-            history_view(result, instructor=False),
-            chart(result),
+            history_view(c, result, you=actor),
+            charts_view(c, result, store.gdef.turns),
             s.version,
-            None,  # a new turn (or a fresh page): no move chosen yet
+            [] if multi else None,  # a new turn (or a fresh page): no move chosen yet
             "",
+            last_turn(c, result, you=actor),
+            heading,
+            note,
+            rules,
+            not fresh,  # an old turn's "received" is not left standing
         )
+
+    # several moves a turn: at most `capacity`, one per channel (the server checks again)
+    app.clientside_callback(
+        """
+        function(value, options, rules) {
+            if (!rules || !options) { return window.dash_clientside.no_update; }
+            const chosen = value || [];
+            const used = new Set(chosen.map(m => rules.channel[m]).filter(Boolean));
+            return options.map(o => {
+                const picked = chosen.includes(o.value);
+                const ch = rules.channel[o.value];
+                const off = rules.unavailable.includes(o.value) ||
+                    (!picked && (chosen.length >= rules.capacity || (ch && used.has(ch))));
+                return Object.assign({}, o, {disabled: off});
+            });
+        }
+        """,
+        Output("t-move", "options", allow_duplicate=True),
+        Input("t-move", "value"),
+        State("t-move", "options"),
+        State("t-rules", "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("t-msg", "children"),
@@ -491,12 +493,19 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
     @guarded
     def submit(_: Any, move: Any, why: Any) -> Any:
         actor = team_actor()
+        if isinstance(move, list):  # the checkboxes of an actor with several moves a turn
+            ok = all(isinstance(m, str) and m and m != "hold" for m in move)
+            if not ok or len(move) > 8:
+                return "Choose your moves again."
+            move = "+".join(move) if move else "hold"
         if not isinstance(move, str) or not move:
             return "Choose a move first."
         if why is not None and not isinstance(why, str):
             return "The justification must be text."
         turn = store.submit(actor, move, why or "")
-        return f"Move for turn {turn} received: {move}. You can change it until the turn closes."
+        mine = store.state().pending.get(actor)
+        name = move_name(c, mine.move.move) if mine is not None else move_name(c, move)
+        return f"Move for turn {turn} received: {name}. You can change it until the turn closes."
 
     # ----- instructor callbacks --------------------------------------------------------
     @app.callback(
@@ -505,6 +514,13 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         Output("i-history", "children"),
         Output("i-chart", "children"),
         Output("i-seen", "data"),
+        Output("i-pause", "hidden"),
+        Output("i-resume", "hidden"),
+        Output("i-run-state", "children"),
+        Output("i-close-confirm", "message"),
+        Output("i-undo-confirm", "message"),
+        Output("i-close", "children"),
+        Output("i-last", "children"),
         Input("i-tick", "n_intervals"),
         Input("i-msg", "children"),
         State("i-seen", "data"),
@@ -513,28 +529,43 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         if not is_instructor():
             raise _forbidden()
         s = store.state()
-        c = store.compiled
-        rows = []
+        signed_in = store.signed_in_teams()
+        now = time.time()
+        rows = [
+            html.Tr(
+                [
+                    html.Th("Team"),
+                    html.Th("Connection"),
+                    html.Th("Submitted"),
+                    html.Th("Move"),
+                    html.Th("Why"),
+                    html.Th(""),
+                ]
+            )
+        ]
         for a in store.gdef.humans:
             p = s.pending.get(a)
             name = c.actors[c.actor_index[a]].name
+            conn = presence(seen_at.get(a), a in signed_in, now)
             if p is None:
-                rows.append(html.Tr([html.Td(name), html.Td("—"), html.Td(""), html.Td("")]))
+                cells = [html.Td(name), html.Td(conn), html.Td("—"), html.Td(""), html.Td("")]
+                rows.append(html.Tr([*cells, html.Td("")]))
             else:
                 at = time.strftime("%H:%M:%S", time.localtime(p.at))
                 rows.append(
                     html.Tr(
                         [
                             html.Td(name),
+                            html.Td(conn),
                             html.Td(f"submitted {at}"),
-                            html.Td(p.move.move),
+                            html.Td(move_name(c, p.move.move)),
                             html.Td(p.move.justification),
                             html.Td(drop_button(a, name)),
                         ],
                         className="submitted",
                     )
                 )
-        events = [html.Li(e.get("inject") or f"{e['variable']} {e['delta']:+g}") for e in s.events]
+        events = [html.Li(event_text(c, e)) for e in s.events]
         n = sum(1 for a in store.gdef.humans if a in s.pending)
         teams = html.Div(
             [
@@ -544,17 +575,62 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             ]
         )
         status = html.Span(clock(s), id="i-clock")
+        over = store.finished(s)
+        missing = [c.actors[c.actor_index[a]].name for a in store.gdef.humans if a not in s.pending]
+        close_msg = f"Close turn {s.turn} now?"
+        if missing:
+            close_msg += (
+                f" Not submitted yet: {', '.join(missing)} (played as you chose above: "
+                "the AI, or hold)."
+            )
+        undo_msg = (
+            f"Undo turn {len(s.closed)}? It reopens with the moves and events it had; moves "
+            f"already submitted for turn {s.turn} are dropped."
+            if s.closed
+            else "No turn has been closed yet."
+        )
+        if s.paused:
+            run = html.Span(
+                "Paused: teams cannot submit and the clock is stopped.",
+                className="state-off",
+                id="i-paused",
+            )
+        elif over:
+            run = html.Span("The game is over.", className="state-off")
+        else:
+            run = html.Span("Running: teams can submit.", className="state-on", id="i-running")
+        live = (
+            status,
+            teams,
+            no_update,
+            no_update,
+            no_update,
+            s.paused or over,
+            not s.paused or over,
+            run,
+            close_msg,
+            undo_msg,
+            "Close turn" if over else f"Close turn {s.turn}",
+            no_update,
+        )
         if seen == s.version:
-            return status, teams, no_update, no_update, no_update
+            return live
         result = store.result(s)
-        return status, teams, history_view(result, instructor=True), chart(result), s.version
+        return (
+            *live[:2],
+            history_view(c, result, rationales=True),
+            charts_view(c, result, store.gdef.turns),
+            s.version,
+            *live[5:11],
+            last_turn(c, result, rationales=True),
+        )
 
     @app.callback(
         Output("i-msg", "children"),
-        Input("i-close", "n_clicks"),
+        Input("i-close-confirm", "submit_n_clicks"),
         Input("i-pause", "n_clicks"),
         Input("i-resume", "n_clicks"),
-        Input("i-undo", "n_clicks"),
+        Input("i-undo-confirm", "submit_n_clicks"),
         Input("i-inject", "n_clicks"),
         Input("i-adjust", "n_clicks"),
         State("i-missing", "value"),
@@ -568,7 +644,9 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         if not is_instructor():
             raise _forbidden()
         missing, inject_id, var, delta = args[6:]
-        what = str(ctx.triggered_id or "").removeprefix("i-")
+        what = str(ctx.triggered_id or "").removeprefix("i-").removesuffix("-confirm")
+        if not any(t.get("value") for t in ctx.triggered if isinstance(t, dict)):
+            return no_update  # a button that was drawn, not pressed
         if what == "close":
             t = store.close_turn(missing if isinstance(missing, str) else "")
             return f"Turn {t} closed."
@@ -583,10 +661,11 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             return f"Turn {t} reopened."
         if what == "inject":
             store.inject(inject_id)
-            return f"Event {inject_id} will happen when this turn closes."
+            inj = next(i for i in c.injects if i.id == inject_id)
+            return f"Event “{inj.name}” will happen when this turn closes."
         if what == "adjust":
             store.adjust(var, delta)
-            return f"Change to {var} will apply when this turn closes."
+            return f"Change to {variable_name(c, var)} will apply when this turn closes."
         return no_update
 
     @app.callback(
@@ -602,7 +681,7 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         if actor is None:
             return no_update
         turn = store.drop(actor)
-        name = store.compiled.actors[store.compiled.actor_index[actor]].name
+        name = c.actors[c.actor_index[actor]].name
         return f"{name}'s move for turn {turn} was dropped."
 
     @app.callback(
