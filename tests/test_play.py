@@ -14,6 +14,7 @@ from summitsim.classroom.terminal import load_save
 from summitsim.cli import command
 
 PROMPT = r"your move \[0-(\d+)\]"
+S = r"[^\n]*?"  # anything on the line (the terminal's colour codes, spaces)
 WHY = r"Why\? \(optional"
 
 
@@ -30,6 +31,9 @@ def spawn(*args: str) -> pexpect.spawn:
 
 
 def test_play_through_a_terminal(tmp_path):
+    """Russia takes up to two moves a turn (one per channel): it picks a set by number; the
+    numbers stay the same from turn to turn, and a move it may not take is listed, greyed,
+    with the reason."""
     save = tmp_path / "game.json"
     report = tmp_path / "aar.html"
     child = spawn(
@@ -49,34 +53,55 @@ def test_play_through_a_terminal(tmp_path):
     # turn 1: the briefing (own private text) and the moves, then ask the advisor
     child.expect("Briefing: Russia")
     child.expect("For your eyes only")
+    child.expect(r"Turn 1 of 3 \(June 2024\): Russia's moves")
+    child.expect("up to 2 moves this turn, at most one per channel")
+    child.expect(rf"\b1{S}Sign a comprehensive strategic partnership{S}escalation \+0; diplomatic")
+    child.expect(rf"\b4{S}Buy North Korean shells{S}escalation \+4; military")
+    child.expect(rf"\b8{S}Transfer advanced missile{S}\n.*\n{S}⚠ Red line: crosses South Korea's")
     child.expect(PROMPT)
     n = int(child.match.group(1))
-    assert n >= 3
+    assert n == 8  # hold and Russia's eight moves
     child.sendline("a")
-    child.expect("The AI would choose")
+    child.expect("The advisor suggests you ")
+    child.expect(r"To follow it, type [\d ]+\.")
+    assert "chose to" not in child.before
     child.expect(PROMPT)
     child.sendline("99")  # out of range: asked again
     child.expect("Please type a number")
     child.expect(PROMPT)
-    child.sendline("1")  # sign the partnership (the first move listed)
+    child.sendline("1 6")  # two diplomatic moves: refused, with the reason
+    child.expect("are both diplomatic moves: at most one move per channel")
+    child.expect(PROMPT)
+    child.sendline("2")  # the defence treaty needs the partnership first
+    child.expect("Move 2 is not available: not possible now")
+    child.expect(PROMPT)
+    child.sendline("1 4")  # the partnership and shells, together
     child.expect(WHY)
     child.sendline("x" * 600)  # too long: asked again
     child.expect("too long")
     child.expect(WHY)
     child.sendline("We need a partner <b>now</b>")
-    child.expect("What happened in turn 1")
-    child.expect(r"Russia \(you\)")
-    # turn 2: quit; the game so far is saved
+    child.expect(r"What happened in turn 1 \(June 2024\)")
+    child.expect(r"Russia \(you\): Sign a comprehensive strategic partnership and Buy North")
+    child.expect("What changed: ")
+    # turn 2: the same numbers; the partnership is used up and the shells cool down
+    child.expect(r"Turn 2 of 3 \(July 2024\)")
+    child.expect(rf"\b1{S}Sign a comprehensive strategic partnership — not available: already used")
+    child.expect(rf"\b4{S}Buy North Korean shells — not available: cooling down: possible again")
+    child.expect(rf"\b5{S}Send food and energy aid{S}escalation")
     child.expect(PROMPT)
+    assert "The world now" not in child.before  # the whole table only once, then changes
     child.sendline("q")
-    child.expect("continue with: summitsim play --resume")
+    child.expect(f"Saved to {save}; continue with: summitsim play --resume")
+    child.expect(r"After-action report of the 1 turn\(s\) played: ")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     gdef, closed = load_save(json.loads(save.read_text()))
     assert len(closed) == 1
-    assert closed[0].moves["russia"].move == "sign_partnership"
+    assert closed[0].moves["russia"].move == "sign_partnership+buy_munitions"
     assert closed[0].moves["russia"].justification == "We need a partner <b>now</b>"
+    assert "beside the AI" in report.read_text()  # quitting wrote the report of turn 1
     # resume and finish, holding
     child = spawn("play", "--resume", str(save), "--report", str(report))
     child.expect("Resumed after turn 1")
@@ -90,7 +115,8 @@ def test_play_through_a_terminal(tmp_path):
     child.close()
     assert child.exitstatus == 0
     gdef, closed = load_save(json.loads(save.read_text()))
-    assert [ct.moves["russia"].move for ct in closed] == ["sign_partnership", "hold", "hold"]
+    moves = [ct.moves["russia"].move for ct in closed]
+    assert moves == ["sign_partnership+buy_munitions", "hold", "hold"]
     html = report.read_text()
     assert "We need a partner &lt;b&gt;now&lt;/b&gt;" in html  # escaped in the report
     assert "beside the AI" in html
@@ -98,7 +124,91 @@ def test_play_through_a_terminal(tmp_path):
     a = replay(gdef, closed).result().to_dict()
     b = replay(GameDef.from_dict(gdef.to_dict()), closed).result().to_dict()
     assert a["turns"] == b["turns"]
-    assert a["turns"][1]["actions"][0]["move"] == "sign_partnership"
+    first = [x["move"] for x in a["turns"][1]["actions"] if x["actor"] == "russia"]
+    assert first == ["sign_partnership", "buy_munitions"]
+
+
+def test_quit_without_save_saves_to_a_default_file_and_writes_the_report(tmp_path):
+    """`q` is "save and quit" with or without --save: the game goes to a file named after
+    the scenario and actors in the current folder (never over another file), the report
+    of the turns played is written next to it, and both paths are printed."""
+    (tmp_path / "pyongyang-2024-south-korea.json").write_text("someone else's file")
+    r = subprocess.run(
+        command("play", "pyongyang-2024", "--as", "south_korea", "--turns", "4"),
+        input="0\nfirst turn\nq\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    save = tmp_path / "pyongyang-2024-south-korea-2.json"
+    assert (tmp_path / "pyongyang-2024-south-korea.json").read_text() == "someone else's file"
+    assert f"Saved to {save}; continue with: summitsim play --resume {save}" in r.stdout
+    report = save.with_suffix(".html")
+    assert f"After-action report of the 1 turn(s) played: {report}" in r.stdout
+    assert "first turn" in report.read_text()
+    _, closed = load_save(json.loads(save.read_text()))
+    assert [ct.moves["south_korea"].justification for ct in closed] == ["first turn"]
+    # quitting before any turn is played saves nothing, and says so
+    r = subprocess.run(
+        command("play", "pyongyang-2024", "--as", "china"),
+        input="q\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0 and "No turn was played: nothing to save." in r.stdout
+    assert not list(tmp_path.glob("*china*"))
+
+
+def test_light_report_from_play(tmp_path):
+    r = subprocess.run(
+        command("play", "pyongyang-2024", "--as", "china", "--turns", "1", "--light"),
+        input="0\n\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    from summitsim.viz.report import plotly_js_name
+
+    report = tmp_path / "after-action.html"
+    assert f"After-action report: {report} (with {plotly_js_name()} beside it)" in r.stdout
+    assert (tmp_path / plotly_js_name()).is_file()
+    assert report.stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize(
+    "scenario, actors, turns",
+    [("pyongyang-2024", "russia,china", 3), ("hanoi-2019", "south_korea,united_states", 3)],
+)
+def test_terminal_shows_names_not_ids(tmp_path, scenario, actors, turns):
+    """Every prompt, move list, advice, turn summary and the world table speak in names:
+    no snake_case id of the scenario appears; the world is shown whole once, then as
+    changes each turn."""
+    from _names import ids_of, snake_case_words, visible_ids
+    from summitsim.engine.registry import load_scenario
+
+    one_turn = "a\nb\ns\n0\nbecause\n"  # advisor, briefing, state, then hold
+    r = subprocess.run(
+        command("play", scenario, "--as", actors, "--turns", str(turns)),
+        input=one_turn * turns * 2,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.count("The advisor suggests") == turns * 2
+    assert visible_ids(out, ids_of(load_scenario(scenario).spec)) == []
+    assert snake_case_words(out) == []
+    # the whole table: once at the start and once for each `s`; changes after every turn
+    assert out.count("The world now") + out.count("The world after") == 1 + turns * 2
+    assert out.count("What changed: ") == turns
 
 
 def test_play_from_stdin_two_actors(tmp_path):
@@ -187,14 +297,14 @@ def test_asking_the_advisor_does_not_change_the_game(tmp_path):
         )
         assert r.returncode == 0, r.stderr
         shown = "\n".join(
-            block.split("\nThe world")[0].split("\nTurn ")[0]
+            block.split("\nTurn ")[0]
             for block in r.stdout.split("Game over")[0].split("What happened in turn")[1:]
         )
         return shown, json.loads(save.read_text())
 
     plain, save_a = play(False, "plain")
     asked, save_b = play(True, "asked")
-    assert "The AI would choose" not in plain
+    assert "The advisor suggests" not in plain
     assert plain == asked and save_a == save_b
     # and what the terminal showed is what a replay of the save gives
     gdef, closed = load_save(save_a)

@@ -1,8 +1,10 @@
 """``summitsim play``: one person plays one or more actors in the terminal, the AI the rest.
 
-Each turn shows the player's briefing, the state, and the moves they may take; on request,
-what the AI advisor would choose and why. After the turn, a summary of what everyone did
-and what changed. The game is saved (as its inputs) after every turn.
+The first turn shows the player's briefing and the state of the world; every turn, all the
+actor's moves under numbers that stay fixed for the game (those not possible now greyed,
+with the reason) and, on request, the AI advisor's suggestion. After the turn, what everyone
+did and what changed. With ``--save`` the game is saved (as its inputs) after every turn;
+quitting saves it in any case (:func:`default_save_path`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from ..engine.compiled import CActor
 from ..engine.model import SummitModel
-from ..engine.observation import Observation, Option
-from ..policies.base import Decision, sentence
+from ..engine.observation import Observation, Option, option_label
+from ..policies.base import Decision
 from .game import (
     MAX_TEXT,
     ClosedTurn,
@@ -32,7 +33,24 @@ from .game import (
     advise,
     briefing,
     clean_text,
+    hidden_red_lines,
     public_state,
+    redact,
+)
+from .views import (
+    MoveChoice,
+    advice_text,
+    calendar,
+    capacity_note,
+    chance,
+    changes,
+    escalation_of,
+    move_menu,
+    option_for,
+    turn_story,
+    turn_title,
+    unit_of,
+    variable_name,
 )
 
 SAVE_FORMAT = "summitsim-play-save"
@@ -108,6 +126,7 @@ class TerminalGame:
             for a, m in ct.moves.items():
                 self.policies[a].moves[ct.turn] = m
         self.shown_briefing: set[str] = set()
+        self.shown_world = False
         self.model: SummitModel | None = None  # set while playing
 
     # ----- input -----------------------------------------------------------------------
@@ -124,18 +143,25 @@ class TerminalGame:
         if actor.id not in self.shown_briefing:
             self.show_briefing(model, actor.id)
             self.shown_briefing.add(actor.id)
-        self.show_state(model)
-        options = list(obs.options)
-        self.show_options(model, actor, options)
+        if not self.shown_world:
+            self.show_state(model)  # once; after each turn, only what changed
+            self.shown_world = True
+        menu = move_menu(model, obs)
+        self.show_options(obs, menu)
+        top = len(menu) - 1
+        several = actor.capacity > 1
+        how = (
+            f" (up to {actor.capacity} moves: their numbers with spaces between)" if several else ""
+        )
         while True:
             raw = self.prompt(
-                f"{actor.name}, your move [0-{len(options) - 1}], "
-                "a = advisor, b = briefing, s = state, q = save and quit: "
+                f"{actor.name}, your move [0-{top}]{how}, a = advisor, b = briefing, "
+                "s = state, q = save and quit: "
             ).lower()
             if raw == "q":
                 raise Quit()
             if raw == "a":
-                self.show_advice(obs)
+                self.show_advice(obs, menu)
                 continue
             if raw == "b":
                 self.show_briefing(model, actor.id)
@@ -143,10 +169,11 @@ class TerminalGame:
             if raw == "s":
                 self.show_state(model)
                 continue
-            if raw.isdigit() and int(raw) < len(options):
-                k = options[int(raw)]
+            try:
+                option = self.parse_choice(raw, obs, menu)
                 break
-            self.out.print(f"[red]Please type a number from 0 to {len(options) - 1}.[/red]")
+            except ValueError as exc:
+                self.out.print(f"[red]{escape(str(exc))}[/red]")
         while True:
             text = self.prompt(f"Why? (optional, up to {MAX_TEXT} characters; Enter to skip): ")
             try:
@@ -154,8 +181,29 @@ class TerminalGame:
                 break
             except GameError as exc:
                 self.out.print(f"[red]{escape(str(exc))}[/red]")
-        move = "+".join(c.actions[a].move for a in k) or "hold"
-        return Move(actor.id, move, text, "human")
+        return Move(actor.id, option_label(c, option), text, "human")
+
+    @staticmethod
+    def parse_choice(raw: str, obs: Observation, menu: list[MoveChoice]) -> Option:
+        """The option the numbers typed make; ValueError with what to type instead."""
+        top = len(menu) - 1
+        parts = raw.replace(",", " ").replace("+", " ").split()
+        if not parts or not all(p.isdigit() for p in parts):
+            return _bad(f"Please type a number from 0 to {top}.")
+        numbers = sorted({int(p) for p in parts})
+        if any(n > top for n in numbers):
+            return _bad(f"Please type a number from 0 to {top}.")
+        if numbers == [0]:
+            return ()
+        if 0 in numbers:
+            return _bad("0 is to hold: type it alone.")
+        if len(numbers) > 1 and obs.actor.capacity < 2:
+            return _bad("One move a turn: type one number.")
+        for n in numbers:
+            if not menu[n].available:
+                return _bad(f"Move {n} is not available: {menu[n].reason}.")
+        moves = [menu[n].move for n in numbers]
+        return option_for(obs.compiled, obs, moves)
 
     # ----- output ----------------------------------------------------------------------
     def show_briefing(self, model: SummitModel, actor_id: str) -> None:
@@ -173,19 +221,20 @@ class TerminalGame:
                 pub = "declared" if r["public"] else "private"
                 lines.append(
                     f"  • {escape(r['description'])} — you would {escape(r['response'])} "
-                    f"[dim]({pub}, credibility {r['credibility']:.2f})[/dim]"
+                    f"[dim]({pub}; you would follow through: {chance(r['credibility'])})[/dim]"
                 )
         if b["known_red_lines"]:
             lines.append("\n[bold]Others' red lines you know of[/bold]")
             for r in b["known_red_lines"]:
                 lines.append(
                     f"  • {escape(r['owner'])}: {escape(r['description'])} — it would "
-                    f"{escape(r['response'])} [dim](you think {r['belief']:.0%} likely)[/dim]"
+                    f"{escape(r['response'])} [dim](you think {chance(r['belief'])})[/dim]"
                 )
         title = f"Briefing: {escape(b['name'])}"
         self.out.print(Panel("\n".join(lines), title=title, title_align="left"))
 
     def show_state(self, model: SummitModel) -> None:
+        c = model.compiled
         done = model.ctx.turn - 1  # called during a turn: the state is the one before it
         title = "The world now" if done < 1 else f"The world after turn {done}"
         table = Table(title=title, title_justify="left")
@@ -193,83 +242,106 @@ class TerminalGame:
         table.add_column("value", justify="right")
         table.add_column("meaning")
         for row in public_state(model):
+            slot = row["name"]
+            unit = unit_of(c, slot)
+            rel = slot.startswith("rel:")
+            value = f"{row['value']:.2f}" if rel else f"{row['value']:.3g}"
             meaning = textwrap.shorten(row["description"].split(". ")[0], 80, placeholder="…")
-            table.add_row(escape(row["name"]), f"{row['value']:.2f}", escape(meaning))
+            table.add_row(
+                escape(variable_name(c, slot)),
+                value + (f" {escape(unit)}" if unit else ""),
+                escape(meaning),
+            )
         self.out.print(table)
 
-    def show_options(self, model: SummitModel, actor: CActor, options: list[Option]) -> None:
-        c = model.compiled
-        turn = model.ctx.turn
-        self.out.print(f"\n[bold cyan]Turn {turn} of {model.max_turns}: your moves[/bold cyan]")
-        for n, option in enumerate(options):
-            if not option:
-                self.out.print(f"  [bold]{n}[/bold]  Hold — make no move this turn.")
+    def show_options(self, obs: Observation, menu: list[MoveChoice]) -> None:
+        c = obs.compiled
+        model = self.model
+        assert model is not None
+        when = calendar(c, obs.turn)
+        title = f"Turn {obs.turn} of {model.max_turns}" + (f" ({when})" if when else "")
+        self.out.print(
+            f"\n[bold cyan]{escape(title)}: {escape(obs.actor.name)}'s moves[/bold cyan]"
+        )
+        note = capacity_note(c, obs)
+        if note:
+            self.out.print(f"[dim]{escape(note)}[/dim]")
+        for m in menu:
+            if m.move == "hold":
+                self.out.print(f"  [bold]{m.number:>2}[/bold]  Hold — make no move this turn.")
                 continue
-            if len(option) > 1:
-                names = " + ".join(escape(c.actions[k].name) for k in option)
-                self.out.print(f"  [bold]{n}[/bold]  {names} [dim](together)[/dim]")
-                continue
-            a = c.actions[option[0]]
-            needs = (
-                f" (needs the consent of {c.actors[a.consent].name})"
-                if a.consent is not None
-                else ""
-            )
-            self.out.print(
-                f"  [bold]{n}[/bold]  {escape(a.name)} [dim]({escape(a.move)}, escalation "
-                f"{a.escalation:g}){escape(needs)}[/dim]\n      {escape(a.description.strip())}"
-            )
+            meta = [f"escalation {m.escalation:+g}"]
+            if m.channel and obs.actor.capacity > 1:
+                meta.append(f"{m.channel} channel")
+            if m.needs:
+                meta.append(f"needs the consent of {m.needs}")
+            if m.available:
+                meta.extend(m.limits)
+                self.out.print(
+                    f"  [bold]{m.number:>2}[/bold]  {escape(m.name)} "
+                    f"[dim]({escape('; '.join(meta))})[/dim]\n"
+                    f"      {escape(m.description)}"
+                )
+                for r in m.red_lines:
+                    self.out.print(f"      [bold red]⚠ Red line: {escape(r)}[/bold red]")
+            else:
+                self.out.print(
+                    f"  [dim]{m.number:>2}  {escape(m.name)} — not available: "
+                    f"{escape(m.reason)}[/dim]"
+                )
 
-    def show_advice(self, obs: Observation) -> None:
+    def show_advice(self, obs: Observation, menu: list[MoveChoice]) -> None:
         d = advise(obs, self.gdef.seed)
         c = obs.compiled
-        move = " and ".join(c.actions[k].name for k in d.option) or "hold"
-        why = sentence(c, d.rationale) if d.rationale is not None else ""
+        number = {m.move: m.number for m in menu}
+        picks = [str(number[c.actions[k].move]) for k in d.option] or ["0"]
         self.out.print(
             Panel(
-                f"The AI would choose: [bold]{escape(move)}[/bold]\n{escape(why)}",
+                f"{escape(advice_text(c, d))}\n[dim](To follow it, type {' '.join(picks)}.)[/dim]",
                 title="Advisor",
                 title_align="left",
             )
         )
 
     def show_turn(self, model: SummitModel, turn: int) -> None:
-        from ..cli.narrate import print_changes, print_red_line
-
-        result = model.result()
         c = model.compiled
-        self.out.print(f"\n[bold]What happened in turn {turn}[/bold]")
-        for rec in result.rec.actions:
-            if rec.turn != turn or rec.by == "red_line":
-                continue
-            name = c.actors[rec.actor].name
-            mine = c.actors[rec.actor].id in self.gdef.humans
-            who = f"{name} (you)" if mine else name
-            if rec.action < 0:
-                self.out.print(f"  [dim]{escape(who):<22} held[/dim]")
-            else:
-                move = c.actions[rec.action].name
-                refused = (
-                    " [yellow](refused by the partner)[/yellow]" if rec.status == "refused" else ""
-                )
-                self.out.print(f"  {escape(who):<22} [bold]{escape(move)}[/bold]{refused}")
-        for t, k in result.rec.injects:
-            if t == turn:
-                self.out.print(f"  [magenta]Event: {escape(c.injects[k].name)}[/magenta]")
-        players = [c.actor_index[a] for a in self.gdef.humans]
-        for r in result.rec.red_lines:
-            # a private red line nobody here knows of stays hidden until it is crossed
-            if r.turn == turn and any(model.knows(p, r.red_line) for p in players):
-                print_red_line(result, r)
-        print_changes(result, turn)
+        result = model.result().to_dict()
+        # a private red line nobody here knows of stays hidden until it is crossed
+        hidden = set.intersection(*(hidden_red_lines(model, a) for a in self.gdef.humans))
+        result = redact(result, self.gdef.humans, hidden)
+        self.out.print(f"\n[bold]What happened in {escape(turn_title(c, turn, 'turn'))}[/bold]")
+        for ln in turn_story(c, result, turn):
+            text = ln.text
+            if ln.actor in self.gdef.humans and ln.who and text.startswith(ln.who):
+                text = f"{ln.who} (you){text[len(ln.who) :]}"
+            style = {
+                "held": "dim",
+                "refused": "yellow",
+                "event": "magenta",
+                "red_line": "bold red",
+                "approached": "yellow",
+            }.get(ln.kind, "")
+            line = escape(text)
+            self.out.print(f"  [{style}]{line}[/{style}]" if style else f"  {line}")
+        moved = changes(c, result, turn)
+        parts = [x.text() for x in moved[:8]]
+        if len(moved) > 8:
+            parts.append(f"and {len(moved) - 8} smaller changes (s shows them all)")
+        self.out.print(
+            "  [dim]What changed: "
+            + escape("; ".join(parts) or "nothing measurable")
+            + f"; escalation this turn {escalation_of(result, turn):g}[/dim]"
+        )
 
-    def save(self) -> None:
-        if self.save_path is None:
-            return
-        from ..cli.app import write_atomic
+    def save(self, path: Path | None = None) -> Path | None:
+        path = path or self.save_path
+        if path is None:
+            return None
+        from ..files import write_atomic
 
         text = json.dumps(save_dict(self.gdef, self.closed), indent=2)
-        write_atomic(self.save_path, lambda p: p.write_text(text, encoding="utf-8"))
+        write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+        return path
 
     # ----- the game ----------------------------------------------------------------------
     def play(self) -> bool:
@@ -299,3 +371,21 @@ class TerminalGame:
             self.save()
             self.show_turn(model, turn)
         return True
+
+
+def _bad(message: str) -> Option:
+    raise ValueError(message)
+
+
+def default_save_path(gdef: GameDef, folder: Path | None = None) -> Path:
+    """Where a game is saved when the player gave no ``--save``: ``SCENARIO-ACTORS.json`` in
+    the current folder (``-2``, ``-3`` ... added rather than overwrite another file)."""
+    folder = folder or Path.cwd()
+    stem = Path(gdef.scenario).stem
+    base = f"{stem}-{'-'.join(gdef.humans)}".replace("_", "-")
+    path = folder / f"{base}.json"
+    k = 2
+    while path.exists():
+        path = folder / f"{base}-{k}.json"
+        k += 1
+    return path

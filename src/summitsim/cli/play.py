@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import SeedOpt, SetOpt, TurnsOpt, app, fail, parse_sets, user_errors, write_atomic
+from .report import LightOpt
 
 
 @app.command()
@@ -31,10 +32,17 @@ def play(
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option(help="Where to write the after-action report (default: next to the save)."),
+        typer.Option(
+            help="Where to write the after-action report (default: next to the save file, "
+            "else after-action.html); written at the end and when you quit."
+        ),
     ] = None,
+    light: LightOpt = False,
 ) -> None:
-    """Play a scenario in the terminal: you take some actors, the AI plays the rest."""
+    """Play a scenario in the terminal: you take some actors, the AI plays the rest.
+
+    q saves the game (to --save, else to SCENARIO-ACTORS.json here) and writes the
+    after-action report of the turns played so far."""
     import json
     import sys
 
@@ -42,8 +50,9 @@ def play(
 
     from ..classroom.game import new_def
     from ..classroom.report import after_action
-    from ..classroom.terminal import TerminalGame, load_save
+    from ..classroom.terminal import TerminalGame, default_save_path, load_save
     from ..engine import registry
+    from ..viz.report import write_plotly_beside
 
     out = Console(highlight=False, emoji=False)
     with user_errors():
@@ -78,16 +87,30 @@ def play(
     names = ", ".join(c.actors[c.actor_index[a]].name for a in gdef.humans)
     out.print(f"[bold]{c.spec.meta.title}[/bold]")
     out.print(f"[dim]You play {names}; the AI plays the others. {gdef.turns} turns.[/dim]")
+    if save is not None:
+        out.print(f"[dim]The game is saved to {save} after every turn.[/dim]", soft_wrap=True)
     finished = game.play()
     if not finished:
-        if save is not None:
-            out.print(f"Saved to {save}; continue with: summitsim play --resume {save}")
-        else:
-            out.print("[dim]Not saved (use --save FILE next time).[/dim]")
-        raise typer.Exit(0)
-    html = after_action(gdef, game.closed)
+        if not game.closed:
+            out.print("No turn was played: nothing to save.")
+            raise typer.Exit(0)
+        if save is None:
+            save = game.save(default_save_path(gdef))
+        out.print(f"Saved to {save}; continue with: summitsim play --resume {save}", soft_wrap=True)
     target = report
     if target is None:
         target = save.with_suffix(".html") if save is not None else Path("after-action.html")
+    target = target.absolute()  # say exactly where it went
+    src = write_plotly_beside(target).name if light else None
+    html = after_action(gdef, game.closed, plotly_src=src)
     write_atomic(target, lambda p: p.write_text(html, encoding="utf-8"))
-    out.print(f"\n[bold]Game over.[/bold] After-action report: {target}")
+    beside = f" (with {src} beside it)" if src else ""
+    if finished:
+        out.print(
+            f"\n[bold]Game over.[/bold] After-action report: {target}{beside}", soft_wrap=True
+        )
+    else:
+        turns = len(game.closed)
+        out.print(
+            f"After-action report of the {turns} turn(s) played: {target}{beside}", soft_wrap=True
+        )
