@@ -15,6 +15,9 @@ classroom_app = typer.Typer(
 )
 app.add_typer(classroom_app, name="classroom")
 
+CLASS_TURNS = 8  # the lesson plan's (docs/classroom.md)
+CLASS_DEADLINE = 6.0  # minutes a turn
+
 
 @classroom_app.command()
 def new(
@@ -29,22 +32,37 @@ def new(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     turns: Annotated[
-        int | None, typer.Option(min=1, max=240, help="Number of turns (default: the scenario's).")
+        int | None,
+        typer.Option(
+            min=1,
+            max=240,
+            help=f"Number of turns (default: {CLASS_TURNS}, as in the lesson plan, or the "
+            "scenario's if it has fewer).",
+        ),
     ] = None,
     deadline: Annotated[
-        float, typer.Option(min=0, max=600, help="Minutes per turn shown as a countdown (0: none).")
-    ] = 0.0,
+        float,
+        typer.Option(min=0, max=600, help="Minutes per turn shown as a countdown (0: none)."),
+    ] = CLASS_DEADLINE,
 ) -> None:
-    """Create a game and print a join code for each team and the instructor's code."""
+    """Create a game and print a join code for each team and the instructor's code.
+
+    The defaults follow the 90-minute lesson plan of docs/classroom.md: 8 turns of about 6
+    minutes each."""
     from ..classroom.game import new_def
     from ..classroom.store import create
 
     humans = [a.strip() for a in teams.split(",") if a.strip()]
     with user_errors():
         gdef = new_def(scenario, humans, parse_sets(set_), seed, turns)
+        if turns is None:
+            gdef.turns = min(gdef.turns, CLASS_TURNS)
         codes, instructor = create(db, gdef, deadline)
     c = gdef.compiled()
-    typer.echo(f"Game created: {db} ({c.spec.meta.id}, {gdef.turns} turns, seed {gdef.seed})")
+    clock = f"{deadline:g} minutes a turn" if deadline > 0 else "no countdown"
+    typer.echo(
+        f"Game created: {db} ({c.spec.meta.id}, {gdef.turns} turns, {clock}, seed {gdef.seed})"
+    )
     typer.echo("Join codes (shown once; only their hashes are stored):")
     for actor, code in codes.items():
         name = c.actors[c.actor_index[actor]].name
