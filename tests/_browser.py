@@ -166,11 +166,32 @@ def browser_context(executable: str) -> Iterator[Any]:
 
 # JavaScript snippets the tests and the benchmark share.
 JS_GRAPH_COUNT = "sel => document.querySelectorAll(sel + ' .js-plotly-plot .main-svg').length"
+# The y values of the first chart's trace whose id (meta) or name is `name`.
 JS_TRACE_Y = """([sel, name]) => {
   const gd = document.querySelector(sel + ' .js-plotly-plot');
   if (!gd || !gd.data) return null;
-  const t = gd.data.find(t => t.name === name);
+  const t = gd.data.find(t => t.meta === name) || gd.data.find(t => t.name === name);
   return t ? Array.from(t.y) : null;
+}"""
+# Where a point of a chart is on the page: [x, y] in CSS pixels, for a real mouse click.
+JS_POINT_XY = """([gd, curve, point]) => {
+  const t = gd._fullData[curve];
+  const xa = gd._fullLayout[(t.xaxis || 'x').replace('x', 'xaxis')];
+  const ya = gd._fullLayout[(t.yaxis || 'y').replace('y', 'yaxis')];
+  const r = gd.getBoundingClientRect();
+  return [r.left + xa._offset + xa.d2p(t.x[point]), r.top + ya._offset + ya.d2p(t.y[point])];
+}"""
+# Records, from now on, whether an element ever got a class or attribute (a busy state that
+# may come and go between two polls): window.__seen[key] becomes true.
+JS_WATCH = """([key, sel, test]) => {
+  window.__seen = window.__seen || {};
+  window.__seen[key] = false;
+  const check = new Function('el', 'return ' + test);
+  const obs = new MutationObserver(() => {
+    const el = document.querySelector(sel);
+    if (el && check(el)) { window.__seen[key] = true; }
+  });
+  obs.observe(document.body, {subtree: true, attributes: true, childList: true});
 }"""
 
 

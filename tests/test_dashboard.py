@@ -192,14 +192,23 @@ DEFAULTS = {
 
 
 def run_request(
-    client, app, params=None, seed: Any = 0, turns: Any = 24, scenario="pyongyang-2024"
+    client,
+    app,
+    params=None,
+    seed: Any = 0,
+    turns: Any = 24,
+    scenario="pyongyang-2024",
+    width: Any = None,
 ):
     ids, vals = _param_state({**DEFAULTS, **(params or {})})
     return call(
         client,
         app,
         "run-panels.children",
-        [{"id": "run-button", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "run-button", "property": "n_clicks", "value": 1},
+            {"id": "run-width", "property": "data", "value": width},
+        ],
         [
             {"id": "scenario", "property": "value", "value": scenario},
             ids,
@@ -263,15 +272,23 @@ def test_run_uses_the_values_from_the_page(app, client):
     assert status == 200
     resp = body["response"]
     info = resp["run-info"]["children"]
-    assert "Run 2" in info and "seoul_credibility=0.1" in info and "10 turns" in info
+    assert "Run 2" in info and "Seoul's credibility = 0.1" in info and "10 turns" in info
+    assert "seoul_credibility" not in info
     graphs = _graphs(resp["run-panels"]["children"])
     assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation", "actions", "relations"]
     timeline = graphs[0]["figure"]
     expected = summitsim.run(seed=4, params=chosen, turns=10).states
     default = summitsim.run(seed=4, turns=10).states
     assert not expected.equals(default)  # else this test could not tell the values were used
-    lines = {t["name"]: t for t in timeline["data"] if t.get("mode") == "lines"}
+    lines = {t["meta"]: t for t in timeline["data"] if t.get("mode") == "lines"}
     assert set(lines) == {c for c in expected.columns if not c.startswith("rel:")}
+    assert lines["russia_firepower"]["name"] == "Russia's artillery edge"
+    assert resp["run-request"]["data"] == {
+        "key": "pyongyang-2024",
+        "params": {**DEFAULTS, **chosen},
+        "seed": 4,
+        "turns": 10,
+    }
     for name, line in lines.items():
         assert list(line["x"]) == list(range(11))
         assert line["y"] == pytest.approx(expected[name].tolist()), name
@@ -281,13 +298,18 @@ def test_run_uses_the_values_from_the_page(app, client):
 @pytest.mark.parametrize(
     ("params", "seed", "turns", "message"),
     [
-        ({"seoul_credibility": 1.5}, 0, 24, "outside range [0.0, 1.0]"),
-        ({"seoul_credibility": -0.01}, 0, 24, "outside range"),
-        ({"munitions_need": "lots"}, 0, 24, "is not a valid float"),
-        ({"munitions_need": None}, 0, 24, "enter a value (0.25 to 2)"),
+        (
+            {"seoul_credibility": 1.5},
+            0,
+            24,
+            "Seoul's credibility: 1.5 is outside its range, 0 to 1",
+        ),
+        ({"seoul_credibility": -0.01}, 0, 24, "outside its range"),
+        ({"munitions_need": "lots"}, 0, 24, "Russia's need for shells: 'lots' is not a number"),
+        ({"munitions_need": None}, 0, 24, "enter a value from 0.25 to 2"),
         ({"munitions_need": {"$gt": 1}}, 0, 24, "not a single value"),
         ({"munitions_need": True}, 0, 24, "is not a number"),
-        ({"kim_holds_out": "perhaps"}, 0, 24, "is not a valid bool"),
+        ({"kim_holds_out": "perhaps"}, 0, 24, "is not yes or no"),
         ({}, -1, 24, "seed: -1 is outside the range"),
         ({}, "abc", 24, "seed: 'abc' is not a whole number"),
         ({}, 0, 0, "turns: 0 is outside the range 1 to 240"),
@@ -303,6 +325,9 @@ def test_run_refuses_bad_values_with_a_message(app, client, params, seed, turns,
     box = resp["run-message"]["children"]
     assert box["props"]["className"] == "error"
     assert message in box["props"]["children"]
+    assert "_" not in box["props"]["children"].split(":")[0]  # the field by name, not id
+    if params:  # the page is told which field to highlight
+        assert resp["run-invalid"]["data"] == next(iter(params))
 
 
 def test_run_refuses_unknown_parameter_and_unknown_scenario(app, client):
@@ -311,7 +336,10 @@ def test_run_refuses_unknown_parameter_and_unknown_scenario(app, client):
         client,
         app,
         "run-panels.children",
-        [{"id": "run-button", "property": "n_clicks", "value": 1}],
+        [
+            {"id": "run-button", "property": "n_clicks", "value": 1},
+            {"id": "run-width", "property": "data", "value": None},
+        ],
         [
             {"id": "scenario", "property": "value", "value": "pyongyang-2024"},
             ids,
@@ -406,11 +434,12 @@ def test_compare_runs_each_setting_over_the_seeds(app, client):
         for s in range(5)
     ]
     trace = freq["data"][1]
-    k = trace["x"].index("missile_tech_transferred")
+    k = [c[2] for c in trace["customdata"]].index("missile_tech_transferred")
+    assert trace["x"][k] == "Missile technology transferred"
     assert trace["y"][k] == pytest.approx(sum(o["missile_tech_transferred"] for o in bluff) / 5)
     bands = [g for g in graphs if g["id"]["kind"] == "bands"]
     fire = next(g for g in bands if g["id"]["variable"] == "russia_firepower")["figure"]
-    median = next(t for t in fire["data"] if t["name"] == "bluff (median, n=5)")
+    median = next(t for t in fire["data"] if t["name"] == "bluff: median (n=5)")
     runs = [
         summitsim.run(seed=s, params={"seoul_credibility": 0.0, "munitions_need": 2.0}, turns=6)
         for s in range(5)
@@ -420,6 +449,18 @@ def test_compare_runs_each_setting_over_the_seeds(app, client):
     assert {g["id"]["variable"] for g in bands} == set(
         summitsim.load_scenario("pyongyang-2024").spec.variables
     )
+    # the difference view: bluff minus credible, with an interval, per yes/no outcome
+    diff = next(g for g in graphs if g["id"]["kind"] == "difference")["figure"]
+    dots = diff["data"][0]
+    assert dots["name"] == "bluff − credible"
+    credible = [
+        summitsim.run(seed=s, params={"seoul_credibility": 1.0}, turns=6).outcomes for s in range(5)
+    ]
+    k = [c[3] for c in dots["customdata"]].index("missile_tech_transferred")
+    p_b = sum(o["missile_tech_transferred"] for o in bluff) / 5
+    p_a = sum(o["missile_tech_transferred"] for o in credible) / 5
+    assert dots["x"][k] == pytest.approx(100 * (p_b - p_a))
+    assert resp["cmp-csv"]["disabled"] is False and resp["cmp-token"]["data"]
 
 
 class HttpClient:
@@ -496,7 +537,11 @@ def test_dashboard_warns_on_a_network_address():
     [
         ([("a", {}), ("a", {})], 3, "different label"),
         ([("a", {})], 3, "at least two settings"),
-        ([("a", {}), ("b", {"beijing_tolerance": 7})], 3, "b: parameter 'beijing_tolerance'"),
+        (
+            [("a", {}), ("b", {"beijing_tolerance": 7})],
+            3,
+            "b: Beijing's tolerance: 7 is outside its range, 0 to 1",
+        ),
         ([("a", {}), ("b", {})], 501, "seeds per setting: 501 is outside the range 1 to 500"),
         ([("a", {}), ("b", {})], 0, "outside the range"),
     ],
@@ -601,6 +646,7 @@ def test_turn_log_is_an_escaped_sandboxed_table():
     doc = frame.srcDoc
     assert "<script>" not in doc
     assert "<td>1</td><td>A&amp;B</td><td>m</td><td>ai</td><td>done</td><td>4</td>" in doc
+    assert doc.startswith("<!DOCTYPE html><html lang='en'>")
     assert "why &lt;script&gt;alert(1)&lt;/script&gt;" in doc
 
 
@@ -655,7 +701,7 @@ def test_a_scenario_file_and_a_layout_file_from_the_command_line(tmp_path):
     graphs = _graphs(body["response"]["run-panels"]["children"])
     assert [g["id"]["kind"] for g in graphs] == ["timeline", "escalation"]
     names = [t["name"] for t in graphs[0]["figure"]["data"] if t.get("mode") == "lines"]
-    assert names == ["rok_lethal_aid"]
+    assert names == ["South Korean weapons for Ukraine"]
     _, body = route_request(client, app, "/run", "file:mine.yaml")
     text = json.dumps(body)
     assert "My class" in text and "Two charts." in text

@@ -16,13 +16,16 @@ import pytest
 import summitsim
 from _browser import (
     JS_GRAPH_COUNT,
+    JS_POINT_XY,
     JS_TRACE_Y,
+    JS_WATCH,
     Watch,
     browser_context,
     dashboard_server,
     param_selector,
     require_browser,
 )
+from _names import JS_PAGE_TEXT, ids_of, page_texts, snake_case_words, visible_ids
 from summitsim.engine.registry import bundled
 
 pytestmark = pytest.mark.browser
@@ -86,6 +89,12 @@ def test_each_page_loads_without_console_errors(server, page, path, marker, text
     page.wait_for_load_state("networkidle")
     assert text in page.inner_text("#page")
     assert page.locator(".error").count() == 0
+    # the language is declared and each page has its own title
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    name = {"/run": "Run", "/compare": "Compare"}.get(path, "Scenario")
+    page.wait_for_function(
+        "t => document.title === t", arg=f"{name} · pyongyang-2024 · summitsim", timeout=TIMEOUT
+    )
     assert_clean(page)
 
 
@@ -103,7 +112,7 @@ def test_change_a_parameter_press_run_and_the_charts_update(server, page):
     page.click("#run-button")
     wait_run(page, 2)
     info = page.inner_text("#run-info")
-    assert "seed 11" in info and "12 turns" in info and "seoul_credibility=0.1" in info
+    assert "seed 11" in info and "12 turns" in info and "Seoul's credibility = 0.1" in info
     after = page.evaluate(JS_TRACE_Y, ["#run-panels", "sanctions_integrity"])
     expected = summitsim.run(
         "pyongyang-2024",
@@ -123,7 +132,7 @@ def test_change_a_parameter_press_run_and_the_charts_update(server, page):
     )
     assert esc == pytest.approx([sum(row) for row in expected.escalation()])
     # the turn log table shows the rationales of this run
-    log = page.frame_locator("[id^='run-turnlog-table']").locator("table").inner_text()
+    log = page.frame_locator("#run-panels iframe").locator("table").inner_text()
     first = expected.actions.iloc[0]
     assert first["rationale"][:60] in " ".join(log.split())
     assert_clean(page)
@@ -136,7 +145,7 @@ def test_hovering_an_action_shows_its_rationale(server, page):
     graph.scroll_into_view_if_needed()
     sentence = page.evaluate(
         """() => { const g = document.querySelectorAll('#run-panels .js-plotly-plot')[2];
-                   const t = g.data.findIndex(t => t.name === 'ai');
+                   const t = g.data.findIndex(t => String(t.meta).startsWith('level:'));
                    window.Plotly.Fx.hover(g, [{curveNumber: t, pointNumber: 0}]);
                    return g.data[t].hovertext[0]; }"""
     )
@@ -174,16 +183,144 @@ def test_relations_slider_changes_turn(server, page):
 def test_out_of_range_value_is_refused_with_a_message(server, page):
     page.goto(server.url + "/run")
     wait_run(page, 1)
-    page.fill(param_selector("seoul_credibility"), "1.5")
+    box = param_selector("seoul_credibility")
+    page.fill(box, "1.5")
+    # the browser marks the field at once (it is bounded by the parameter's range) ...
+    assert page.evaluate("sel => !document.querySelector(sel).checkValidity()", box)
     page.click("#run-button")
     page.wait_for_selector("#run-message .error", timeout=TIMEOUT)
-    assert "outside range [0.0, 1.0]" in page.inner_text("#run-message")
+    text = page.inner_text("#run-message")
+    assert text.startswith("Seoul's credibility:") and "0 to 1" in text
+    # ... and the page highlights the field the server refused
+    page.wait_for_selector(".control.invalid[data-param='seoul_credibility']", timeout=TIMEOUT)
+    assert page.locator(".control.invalid").count() == 1
     assert page.inner_text("#run-info").startswith("Run 1")  # the old charts stay
     assert page.evaluate(JS_GRAPH_COUNT, "#run-panels") >= 4
-    page.fill(param_selector("seoul_credibility"), "0.5")
+    page.fill(box, "0.5")
     page.click("#run-button")
     wait_run(page, 3)
     assert page.locator("#run-message .error").count() == 0
+    assert page.locator(".control.invalid").count() == 0
+    assert_clean(page)
+
+
+def test_number_inputs_are_bounded_and_sliders_follow(server, page):
+    page.goto(server.url + "/run")
+    wait_run(page, 1)
+    box = param_selector("seoul_credibility")
+    assert page.input_value(box) == "0.8"
+    page.focus(box)
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert float(page.input_value(box)) == 1.0  # not 1.8: the range ends at 1
+    page.focus(param_selector("munitions_need"))
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    assert float(page.input_value(param_selector("munitions_need"))) == 2.0
+    page.focus(param_selector("munitions_need"))
+    for _ in range(5):
+        page.keyboard.press("ArrowDown")
+    assert 0.25 <= float(page.input_value(param_selector("munitions_need"))) < 2.0
+    # a 0-1 parameter also has a slider; moving it sets the box, and the box moves it
+    thumb = "[id*='\"type\":\"param-slider\"'][id*='seoul_credibility'] [role=slider]"
+    page.focus(thumb)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "sel => Math.abs(Number(document.querySelector(sel).value) - 0.99) < 1e-9",
+        arg=box,
+        timeout=TIMEOUT,
+    )
+    page.fill(box, "0.25")
+    page.wait_for_function(
+        "sel => document.querySelector(sel).getAttribute('aria-valuenow') === '0.25'",
+        arg=thumb,
+        timeout=TIMEOUT,
+    )
+    assert_clean(page)
+
+
+def test_run_button_is_busy_while_it_runs(server, page):
+    page.goto(server.url + "/run")
+    wait_run(page, 1)
+    page.evaluate(JS_WATCH, ["disabled", "#run-button", "el.disabled"])
+    page.evaluate(JS_WATCH, ["spinner", "#run-busy", "el.classList.contains('on')"])
+    page.fill("#run-seed", "5")
+    page.click("#run-button")
+    wait_run(page, 2)
+    assert page.evaluate("() => window.__seen") == {"disabled": True, "spinner": True}
+    # and it is clickable again, the spinner gone
+    page.wait_for_function(
+        "() => !document.querySelector('#run-button').disabled"
+        " && !document.querySelector('#run-busy').classList.contains('on')",
+        timeout=TIMEOUT,
+    )
+    assert not page.locator("#run-busy").is_visible()
+    assert_clean(page)
+
+
+def test_click_pins_the_reason_and_moves_the_network(server, page):
+    page.goto(server.url + "/run")
+    wait_run(page, 1)
+    graph = page.locator("#run-panels .js-plotly-plot").nth(2)  # the action timeline
+    graph.scroll_into_view_if_needed()
+    curve, point, custom, turn = page.evaluate(
+        """() => { const g = document.querySelectorAll('#run-panels .js-plotly-plot')[2];
+                   const c = g.data.findIndex(t => String(t.meta).startsWith('level:')
+                                                   && t.x.some(x => x >= 3));
+                   const p = g.data[c].x.findIndex(x => x >= 3);
+                   return [c, p, g.data[c].customdata[p], Math.round(g.data[c].x[p])]; }"""
+    )
+    gd = graph.element_handle()
+    x, y = page.evaluate(JS_POINT_XY, [gd, curve, point])
+    page.mouse.click(x, y)
+    page.wait_for_selector("#run-panels .pinned", timeout=TIMEOUT)
+    pinned = page.inner_text("#run-panels .pinned")
+    result = summitsim.run("pyongyang-2024", seed=0).to_dict()
+    t, i = (int(v) for v in custom[1].split(":"))
+    action = result["turns"][t]["actions"][i]
+    assert action["rationale"]["sentence"] in pinned
+    assert "The options it weighed" in pinned and "chance of choosing" in pinned
+    rows = page.locator("#run-panels .pinned table tbody tr").count()
+    assert rows == len(action["rationale"]["alternatives"])
+    # the relations network shows the turn clicked
+    page.wait_for_function(
+        """t => { const g = document.querySelector('.relations-panel .js-plotly-plot');
+                  return g.layout.sliders[0].active === t; }""",
+        arg=turn,
+        timeout=TIMEOUT,
+    )
+    assert_clean(page)
+
+
+def test_turn_log_filters_by_actor_and_turn(server, page):
+    page.goto(server.url + "/run")
+    wait_run(page, 1)
+    frame = page.frame_locator("#run-panels iframe")
+    all_rows = frame.locator("tbody tr").count()
+    page.click("[id*='run-log-actors']")
+    page.get_by_role("option", name="South Korea", exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "n => { const f = document.querySelector('#run-panels iframe');"
+        " return (f.srcdoc.match(/<tr>/g) || []).length - 1 < n; }",
+        arg=all_rows,
+        timeout=TIMEOUT,
+    )
+    actors = frame.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    assert actors and set(actors) == {"South Korea"}
+    upper = "[id*='run-log-turns'] [role=slider] >> nth=1"
+    page.focus(upper)
+    for _ in range(20):
+        page.keyboard.press("ArrowLeft")  # from turn 24 down to turn 4
+    page.wait_for_function(
+        "() => { const f = document.querySelector('#run-panels iframe');"
+        " const turns = Array.from(f.srcdoc.matchAll(/<tr><td>(\\d+)<\\/td>/g), m => +m[1]);"
+        " return turns.length > 0 && Math.max(...turns) <= 4; }",
+        timeout=TIMEOUT,
+    )
+    turns = [int(t) for t in frame.locator("tbody tr td:first-child").all_inner_texts()]
+    assert turns and max(turns) <= 4
+    assert set(frame.locator("tbody tr td:nth-child(2)").all_inner_texts()) == {"South Korea"}
     assert_clean(page)
 
 
@@ -204,8 +341,53 @@ def test_compare_two_settings(server, page):
         "() => document.querySelector('#cmp-panels .js-plotly-plot').data.map(t => t.name)"
     )
     assert names == ["setting A (n=6)", "setting B (n=6)"]
+    page.wait_for_selector("#cmp-difference .js-plotly-plot .main-svg", timeout=TIMEOUT)
+    # the runs as a CSV file, one row per setting and seed, columns by name
+    with page.expect_download(timeout=TIMEOUT) as dl:
+        page.click("#cmp-csv")
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    lines = text.strip().splitlines()
+    assert len(lines) == 1 + 2 * 6
+    assert lines[0].startswith("setting,seed,Seoul's credibility (probability)")
+    assert "seoul_credibility" not in lines[0]
+    assert lines[7].startswith("setting B,0,0.0,")
+    # add a setting, then remove one: the others keep their values
     page.click("#cmp-add")
     page.wait_for_selector("#cmp-setting-2", timeout=TIMEOUT)
+    page.click("[id*='cmp-remove'][id*='\"setting\":0']")
+    page.wait_for_function("() => !document.querySelector('#cmp-setting-0')", timeout=TIMEOUT)
+    assert page.locator(".setting").count() == 2
+    assert page.input_value(param_selector("seoul_credibility", 1, "cmp-param")) == "0"
+    page.click("[id*='cmp-remove'][id*='\"setting\":1']")
+    page.wait_for_selector("#cmp-message .error", timeout=TIMEOUT)
+    assert "at least two settings" in page.inner_text("#cmp-message")
+    assert page.locator(".setting").count() == 2
+    assert_clean(page)
+
+
+def test_compare_shows_that_it_is_busy(server, page):
+    page.goto(server.url + "/compare")
+    page.wait_for_selector("#compare-button", timeout=TIMEOUT)
+    page.fill("#cmp-seeds", "20")
+    page.evaluate(JS_WATCH, ["disabled", "#compare-button", "el.disabled"])
+    page.evaluate(JS_WATCH, ["add", "#cmp-add", "el.disabled"])
+    page.evaluate(JS_WATCH, ["spinner", "#cmp-busy", "el.classList.contains('on')"])
+    page.click("#compare-button")
+    # while it runs the button cannot be pressed again and a spinner says what is going on
+    page.wait_for_function(
+        "() => document.querySelector('#compare-button').disabled", timeout=TIMEOUT
+    )
+    assert page.locator("#cmp-busy").is_visible()
+    assert "Comparing" in page.inner_text("#cmp-busy")
+    page.wait_for_function(
+        "() => (document.querySelector('#cmp-info')?.textContent || '').startsWith('Compared')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('#compare-button').disabled", timeout=TIMEOUT
+    )
+    assert not page.locator("#cmp-busy").is_visible()
+    assert page.evaluate("() => window.__seen") == {"disabled": True, "add": True, "spinner": True}
     assert_clean(page)
 
 
@@ -275,3 +457,76 @@ def test_unknown_page_and_bad_requests_never_show_a_traceback(server, page):
     config = json.loads(raw)
     assert config.get("ui") is False
     assert config.get("serve_locally", True) is not False
+
+
+# ----- names, not ids; a phone ------------------------------------------------------------------
+@pytest.fixture(scope="module", params=["pyongyang-2024", "hanoi-2019"])
+def any_server(request):
+    require_browser()
+    with dashboard_server(request.param) as srv:
+        srv.scenario = request.param  # type: ignore[attr-defined]
+        yield srv
+
+
+def visible(page: Any) -> list[str]:
+    return page_texts(page.evaluate(JS_PAGE_TEXT))
+
+
+def test_no_id_is_visible_on_the_run_and_compare_pages(any_server, page):
+    """Every text a person reads on the Run and Compare pages (the page's text, the turn log,
+    and every chart's legend, titles, axis titles, tick labels and hover texts) names things;
+    no snake_case id of the scenario's variables, parameters, outcomes, red lines, moves or
+    actors appears."""
+    spec = summitsim.load_scenario(any_server.scenario).spec
+    ids = ids_of(spec)
+    page.goto(any_server.url + "/run")
+    wait_run(page, 1)
+    texts = visible(page)
+    assert any(t.startswith("<b>turn") for t in texts)  # hover texts are read too
+    assert visible_ids(texts, ids) == []
+    assert snake_case_words(texts) == []
+    page.goto(any_server.url + "/compare")
+    page.wait_for_selector("#compare-button", timeout=TIMEOUT)
+    page.fill("#cmp-seeds", "4")
+    page.click("#compare-button")
+    page.wait_for_function(
+        "() => (document.querySelector('#cmp-info')?.textContent || '').startsWith('Compared')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_function(f"() => ({JS_GRAPH_COUNT})('#cmp-panels') >= 4", timeout=TIMEOUT)
+    texts = visible(page)
+    assert visible_ids(texts, ids) == []
+    assert snake_case_words(texts) == []
+    assert_clean(page)
+
+
+def test_the_run_page_fits_a_phone(server, browser):
+    pg = browser.new_page()
+    pg.set_viewport_size({"width": 390, "height": 844})
+    watch = Watch()
+    watch.attach(pg)
+    pg.watch = watch
+    try:
+        pg.goto(server.url + "/run")
+        wait_run(pg, 1)
+        pg.wait_for_timeout(300)  # let the charts settle to the width
+        width = pg.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        assert width <= 390
+        wide = pg.evaluate(
+            """() => Array.from(document.querySelectorAll('#page *'))
+                 .filter(el => el.getBoundingClientRect().right > 391)
+                 .map(el => el.tagName + '.' + el.className).slice(0, 5)"""
+        )
+        assert wide == []
+        # the world-state charts are stacked in one column on a phone
+        domains = pg.evaluate(
+            """() => { const g = document.querySelector('#run-panels .js-plotly-plot');
+                       return Object.keys(g.layout).filter(k => /^xaxis\\d+$/.test(k))
+                                    .map(k => g.layout[k].domain); }"""
+        )
+        assert domains and all(d == [0, 1] for d in domains)
+        assert_clean(pg)
+    finally:
+        pg.close()

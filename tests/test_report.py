@@ -25,8 +25,14 @@ CLI = command()
 
 @pytest.fixture(scope="module")
 def real_json(tmp_path_factory) -> Path:
+    """A run of pyongyang-2024 in which a red line is approached or crossed (the first such
+    seed from 5 on; the AI's play, and so the seed, changes as the engine does)."""
     path = tmp_path_factory.mktemp("run") / "run.json"
-    path.write_text(summitsim.run("pyongyang-2024", seed=5).to_json(), encoding="utf-8")
+    for seed in range(5, 45):
+        result = summitsim.run("pyongyang-2024", seed=seed)
+        if any(t["red_lines"] for t in result.to_dict()["turns"]):
+            break
+    path.write_text(result.to_json(), encoding="utf-8")
     return path
 
 
@@ -93,7 +99,7 @@ def test_report_uses_scenario_names_for_bundled_results(real_json):
             desc = " ".join(spec.red_lines[rl["red_line"]].description.split())
             assert f"“{html.escape(desc)}”" in part, (t["turn"], rl)
     assert shown >= 24  # Russia alone moves on most turns
-    assert any(t["red_lines"] for t in data["turns"])  # seed 5 approaches Seoul's red line
+    assert any(t["red_lines"] for t in data["turns"])  # the fixture's seed tests a red line
 
 
 def test_report_escapes_text_from_the_result():

@@ -69,28 +69,95 @@ def test_figures_and_refusals(folder):
         sp.open_folder(folder.parent.parent)
 
 
+def test_views_follow_the_design_and_the_first_outcome_varies(tmp_path):
+    one = sp.open_folder(sweep(tmp_path / "one", "--grid", "a=0:1:5", "-r", "4"))
+    assert one.design == "one"
+    _, first, params, x, y = sp.choices(one)
+    assert (x, y) == ("a", None) and [p["label"] for p in params] == ["A"]
+    assert one.varies(first) > 0  # not an outcome that is the same everywhere
+    assert [i for i, _ in sp.views(one, first, x, y)] == ["sweep-curve"]
+    two = sp.open_folder(sweep(tmp_path / "two", "--grid", "a=0,1", "--grid", "b=0,1"))
+    assert two.design == "two"
+    assert [i for i, _ in sp.views(two, "high", "a", "b")] == ["sweep-heatmap", "sweep-curve"]
+    many = sp.open_folder(
+        sweep(tmp_path / "many", "--grid", "a=0,1", "--grid", "b=0,1", "--grid", "c=0,1")
+    )
+    assert [i for i, _ in sp.views(many, "high", "a", "b")] == [
+        "sweep-parcoords",
+        "sweep-heatmap",
+        "sweep-curve",
+    ]
+    with pytest.raises(Exception, match="two different parameters"):
+        sp.check_choice(two, "high", "a", "a")
+    # an outcome that is the same at every point is not the one shown first: with a and b
+    # at their defaults the level ends near 25, so `high` (above 30) never happens
+    flat = sp.open_folder(sweep(tmp_path / "flat", "--grid", "c=0,1", "-r", "6"))
+    assert flat.varies("high") == 0
+    _, first, _, _, _ = sp.choices(flat)
+    assert first != "high" and flat.varies(first) > 0
+
+
+def test_sweep_names_come_from_the_scenario(tmp_path):
+    out = sweep(
+        tmp_path / "p", "--grid", "seoul_credibility=0,1", "--turns", "2",
+        scenario="pyongyang-2024",
+    )  # fmt: skip
+    data = sp.open_folder(out)
+    assert data.name("seoul_credibility") == "Seoul's credibility"
+    assert data.axis_title("seoul_credibility") == "Seoul's credibility (probability)"
+    assert data.name("crossed_seoul_missile_tech").startswith("Red line crossed: Seoul")
+    fig = sp.curve_figure(data, "missile_tech_transferred", "seoul_credibility")
+    assert fig.layout.xaxis.title.text == "Seoul's credibility (probability)"
+    assert "Missile technology transferred" in fig.layout.title.text
+
+
 # ----- in the browser ------------------------------------------------------------------------
+def _open_page(srv: Any, ctx: Any, folder: Any = None) -> tuple[Any, Any]:
+    from _browser import Watch
+
+    page: Any = ctx.new_page()
+    watch = Watch()
+    watch.attach(page)
+    page.goto(srv.url + "/sweep")
+    page.wait_for_selector("#sweep-path", timeout=30_000)
+    if folder is not None:
+        page.fill("#sweep-path", str(folder))
+        page.click("#sweep-load")
+        page.wait_for_selector("#sweep-message .ok", timeout=30_000)
+    return page, watch
+
+
 @pytest.mark.browser
 def test_sweep_page_in_the_browser(folder):
-    from _browser import (
-        Watch,
-        browser_context,
-        dashboard_server,
-        require_browser,
-    )
+    from _browser import browser_context, dashboard_server, require_browser
 
     exe = require_browser()
-    df = read(folder)
+    df = sp.open_folder(folder).runs
+    expected_first = sp.choices(sp.open_folder(folder))[1]
     with dashboard_server(TOY) as srv, browser_context(exe) as ctx:
-        page: Any = ctx.new_page()
-        watch = Watch()
-        watch.attach(page)
-        page.goto(srv.url + "/sweep")
+        page, watch = _open_page(srv, ctx)
+        # nothing open yet: the menus say so, and the page shows how to make a sweep
+        assert "none yet" in page.inner_text("#sweep-page")
+        assert page.locator("#sweep-example").is_visible()
+        assert "summitsim sweep" in page.inner_text("#sweep-example pre")
+        help_text = page.inner_text("#sweep-page .info")
+        assert "`" not in help_text and page.locator("#sweep-page .info code").count() >= 2
+        # the folder box and the menu of open sweeps do not overlap
+        a = page.locator("#sweep-path").bounding_box()
+        b = page.locator("#sweep-folder").bounding_box()
+        assert a and b
+        apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+        assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+
         page.fill("#sweep-path", str(folder))
         page.click("#sweep-load")
         page.wait_for_selector("#sweep-message .ok", timeout=30_000)
         assert "toy-sensitivity, 160 runs" in page.inner_text("#sweep-message")
-        page.wait_for_selector("#sweep-heatmap .js-plotly-plot .main-svg", timeout=30_000)
+        assert not page.locator("#sweep-example").is_visible()
+        # three swept parameters: parallel coordinates, a heatmap of two of them and a curve
+        for sel in ("#sweep-parcoords", "#sweep-heatmap", "#sweep-curve"):
+            page.wait_for_selector(f"{sel} .js-plotly-plot .main-svg", timeout=30_000)
+        assert page.locator("#sweep-distribution").count() == 0
         z = page.evaluate(
             "() => document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].z"
         )
@@ -98,13 +165,11 @@ def test_sweep_page_in_the_browser(folder):
             "() => document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].x"
         )
         b0 = df[df["b"] == 0.0]
-        expected = [b0[b0["a"] == float(v)]["high"].astype(float).mean() for v in x]
+        expected = [b0[b0["a"] == float(v)][expected_first].astype(float).mean() for v in x]
         assert z[0] == pytest.approx(expected)
-        for sel in ("#sweep-curve", "#sweep-distribution", "#sweep-parcoords"):
-            page.wait_for_selector(f"{sel} .js-plotly-plot .main-svg", timeout=30_000)
         # choose another outcome: the figures follow
         page.click("#sweep-outcome")
-        page.get_by_text("level (number)", exact=True).click()
+        page.get_by_text("Level (number)", exact=True).click()
         page.wait_for_function(
             "() => (document.querySelector('#sweep-heatmap .js-plotly-plot').data[0].z[0][4]"
             " || 0) > 1",
@@ -118,3 +183,75 @@ def test_sweep_page_in_the_browser(folder):
         assert watch.errors == [] and watch.external == [], json.dumps(watch.errors)
         log = srv.log.read_text(errors="replace")
     assert "Traceback" not in log
+
+
+@pytest.mark.browser
+def test_one_and_two_parameter_sweeps_in_the_browser(tmp_path):
+    from _browser import browser_context, dashboard_server, require_browser
+
+    exe = require_browser()
+    one = sweep(tmp_path / "one", "--grid", "a=0:1:5", "-r", "6")
+    two = sweep(tmp_path / "two", "--grid", "a=0:1:3", "--grid", "b=0,1", "-r", "2")
+    df = sp.open_folder(one).runs
+    first = sp.choices(sp.open_folder(one))[1]
+    with dashboard_server(TOY) as srv, browser_context(exe) as ctx:
+        page, watch = _open_page(srv, ctx, one)
+        # one parameter: a curve with its band, nothing else; no y menu
+        page.wait_for_selector("#sweep-curve .js-plotly-plot .main-svg", timeout=30_000)
+        assert page.locator("#sweep-heatmap").count() == 0
+        assert page.locator("#sweep-parcoords").count() == 0
+        assert page.locator("#sweep-distribution").count() == 0
+        assert not page.locator("#sweep-y-box").is_visible()
+        curve = page.evaluate(
+            "() => document.querySelector('#sweep-curve .js-plotly-plot').data"
+            ".map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))"
+        )
+        means = [df[df["a"] == a][first].astype(float).mean() for a in curve[2]["x"]]
+        assert curve[2]["y"] == pytest.approx(means)
+        assert len(set(means)) > 1  # the outcome shown first varies along the curve
+        assert curve[1]["name"] in ("Wilson 95% interval", "95% interval of the mean")
+        bands = zip(curve[1]["y"], means, curve[0]["y"], strict=True)
+        assert all(lo <= m <= hi for lo, m, hi in bands)
+        # two parameters: a heatmap and the curve; the y menu is back
+        page.fill("#sweep-path", str(two))
+        page.click("#sweep-load")
+        page.wait_for_selector("#sweep-heatmap .js-plotly-plot .main-svg", timeout=30_000)
+        page.wait_for_selector("#sweep-curve .js-plotly-plot .main-svg", timeout=30_000)
+        assert page.locator("#sweep-parcoords").count() == 0
+        assert page.locator("#sweep-y-box").is_visible()
+        title = page.evaluate(
+            "() => document.querySelector('#sweep-heatmap .js-plotly-plot').layout.xaxis.title.text"
+        )
+        assert title == "A"
+        assert watch.errors == [] and watch.external == [], json.dumps(watch.errors)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("sid", "grid"),
+    [
+        ("pyongyang-2024", ["--grid", "seoul_credibility=0,1", "--grid", "beijing_tolerance=0,1"]),
+        ("hanoi-2019", ["--grid", "us_flexibility=0,1"]),
+    ],
+)
+def test_no_id_is_visible_on_the_sweep_page(tmp_path, sid, grid):
+    import summitsim
+    from _browser import browser_context, dashboard_server, require_browser
+    from _names import JS_PAGE_TEXT, ids_of, page_texts, snake_case_words, visible_ids
+
+    exe = require_browser()
+    out = sweep(tmp_path / sid, *grid, "-r", "2", "--turns", "3", scenario=sid)
+    ids = ids_of(summitsim.load_scenario(sid).spec)
+    with dashboard_server(sid) as srv, browser_context(exe) as ctx:
+        page, watch = _open_page(srv, ctx, out)
+        page.wait_for_selector("#sweep-curve .js-plotly-plot .main-svg", timeout=30_000)
+        texts = page_texts(page.evaluate(JS_PAGE_TEXT))
+        page.click("#sweep-outcome")  # the menu's options are text too
+        page.wait_for_selector("[role=option]", timeout=30_000)
+        texts += page.locator("[role=option]").all_inner_texts()
+        assert any("Red line crossed" in t for t in texts)
+        # the folder's own name and the path typed are the user's, not the scenario's ids
+        texts = [t.replace(str(out), "").replace(out.name, "") for t in texts]
+        assert visible_ids(texts, ids) == []
+        assert snake_case_words(texts) == []
+        assert watch.errors == [] and watch.external == [], json.dumps(watch.errors)

@@ -39,7 +39,12 @@ ASSETS = PACKAGE_DIR / "assets"
 
 
 class InputError(UserError):
-    """A value from the browser that the dashboard refuses; the message is shown to the user."""
+    """A value from the browser that the dashboard refuses; the message is shown to the user.
+    ``field`` names the parameter at fault, if one is (the page highlights it)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 USER_ERRORS = (ScenarioError, UserError)  # shown to the user as a message
@@ -177,8 +182,13 @@ def as_int(value: Any, name: str, lo: int, hi: int) -> int:
 
 
 def parse_params(loaded: LoadedScenario, ids: Sequence[Any], values: Sequence[Any]) -> dict:
-    """Parameter values from the browser, checked against the scenario (range, type, choices)."""
+    """Parameter values from the browser, checked against the scenario (range, type, choices).
+    A refusal names the parameter by its display name and says which one (``field``)."""
+    from ..engine.compiled import ParamError
+    from ..viz.labels import Labels
+
     spec = loaded.spec
+    labels = Labels.from_spec(spec)
     if (
         not isinstance(ids, list | tuple)
         or not isinstance(values, list | tuple)
@@ -191,13 +201,28 @@ def parse_params(loaded: LoadedScenario, ids: Sequence[Any], values: Sequence[An
         if not isinstance(name, str) or name not in spec.parameters:
             raise InputError(f"unknown parameter {str(name)[:40]!r}")
         p = spec.parameters[name]
+        label = labels.name("parameter", name)
         if value is None or value == "":
-            lo_hi = f" ({p.range[0]:g} to {p.range[1]:g})" if p.range else ""
-            raise InputError(f"parameter {name!r}: enter a value{lo_hi}")
+            lo_hi = f" from {p.range[0]:g} to {p.range[1]:g}" if p.range else ""
+            raise InputError(f"{label}: enter a value{lo_hi}", name)
         if isinstance(value, dict | list):
-            raise InputError(f"parameter {name!r}: not a single value")
+            raise InputError(f"{label}: not a single value", name)
         if p.kind in ("int", "float") and isinstance(value, bool):
-            raise InputError(f"parameter {name!r}: {value!r} is not a number")
+            raise InputError(f"{label}: {value!r} is not a number", name)
+        try:
+            coerce_params(spec, {name: value})
+        except ParamError as exc:
+            text = str(exc).replace(f"parameter {name!r}", label, 1)
+            for kind, words in (
+                ("float", "a number"),
+                ("int", "a whole number"),
+                ("bool", "yes or no"),
+                ("choice", "one of the choices"),
+            ):
+                text = text.replace(f"is not a valid {kind}", f"is not {words}")  # fmt: skip
+            if p.range is not None and "outside range" in text:
+                text = f"{label}: {value} is outside its range, {p.range[0]:g} to {p.range[1]:g}"
+            raise InputError(text, name) from None
         overrides[name] = value
     return coerce_params(spec, overrides)
 
@@ -219,6 +244,7 @@ def warm_up(loaded: LoadedScenario) -> None:
     F.outcome_frequency_figure(groups)
     F.first_crossed_figure(groups)
     F.outcome_distribution_figure(groups)
+    F.difference_figure(groups)
     for v in F.variables_of(result)[:1]:
         F.compare_bands_figure(groups, v).to_plotly_json()
 
@@ -235,6 +261,39 @@ def load_page_modules() -> None:
         importlib.import_module(f"{__package__}.{name}")
 
 
+# Dash's page, with the language declared (screen readers, hyphenation, translation).
+INDEX = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+# Sets the tab's title for the page shown: "Run · pyongyang-2024 · summitsim".
+JS_TITLE = """function(path, key) {
+    const links = Array.from(document.querySelectorAll('header.top nav a'));
+    const here = links.find(a => a.getAttribute('href') === path) || links[0];
+    const page = here ? here.textContent : '';
+    document.title = [page, key, 'summitsim'].filter(Boolean).join(' · ');
+    return document.title;
+}"""
+
+
+def page_title(page: str | None, scenario: str | None = None) -> str:
+    return " · ".join(x for x in (page, scenario, "summitsim") if x)
+
+
 def _install_error_handlers(server: Any) -> None:
     from werkzeug.exceptions import HTTPException
 
@@ -245,6 +304,26 @@ def _install_error_handlers(server: Any) -> None:
         return ({"error": "malformed request"}, 400)
 
     server.register_error_handler(Exception, handle)
+
+
+def _titles_by_path(app: Dash, pages: Sequence[Page], ctx: DashContext) -> None:
+    """Give the first HTML of each page its own title (the browser shows it before any
+    JavaScript runs); JS_TITLE keeps it up to date afterwards."""
+    from flask import request
+
+    names = {p.path: p.name for p in pages}
+    first = pages[0].name if pages else None
+    interpolate = app.interpolate_index
+
+    def with_title(**kw: Any) -> str:
+        try:
+            path = "/" + request.path.strip("/").split("/")[0]
+        except RuntimeError:  # outside a request
+            path = "/"
+        kw["title"] = page_title(names.get(path, first), ctx.default)
+        return interpolate(**kw)
+
+    app.interpolate_index = with_title  # type: ignore[method-assign,assignment]
 
 
 def create_app(
@@ -279,6 +358,8 @@ def create_app(
         compress=False,
     )
     app.config.include_assets_files = True
+    app.index_string = INDEX
+    _titles_by_path(app, pages, ctx)
     app.summitsim_ctx = ctx  # type: ignore[attr-defined]
     app.summitsim_debug = debug  # type: ignore[attr-defined]
     _install_error_handlers(app.server)
@@ -290,6 +371,7 @@ def create_app(
     app.layout = html.Div(
         [
             dcc.Location(id="url", refresh=False),
+            dcc.Store(id="page-title"),
             html.Header(
                 [
                     html.H1("summitsim"),
@@ -313,6 +395,12 @@ def create_app(
     )
 
     by_path = {p.path: p for p in pages}
+    app.clientside_callback(
+        JS_TITLE, Output("page-title", "data"), Input("url", "pathname"), Input("scenario", "value")
+    )
+    from .widgets import register_callbacks
+
+    register_callbacks(app)
 
     @app.callback(
         Output("page", "children"),

@@ -17,7 +17,9 @@ from ..scenario.validate import _pydantic_problems
 from ..scenario.yamlsafe import Located, ScenarioError, load_yaml_file
 
 RunKind = Literal["timeline", "escalation", "actions", "relations", "outcomes", "turn_log"]
-CompareKind = Literal["bands", "outcome_frequency", "outcome_distribution", "first_crossed"]
+CompareKind = Literal[
+    "bands", "outcome_frequency", "difference", "outcome_distribution", "first_crossed"
+]
 Slot = Annotated[
     str, Field(pattern=r"^([a-z][a-z0-9_]{0,47}|rel:[a-z][a-z0-9_]{0,47}:[a-z][a-z0-9_]{0,47})$")
 ]

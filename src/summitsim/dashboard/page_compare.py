@@ -1,35 +1,55 @@
-"""The Compare page: two or more parameter settings, each run over N seeds, side by side."""
+"""The Compare page: two or more parameter settings, each run over N seeds, side by side.
+
+Besides each setting's frequencies, bands and red-line curves it shows the difference of
+every setting from the first with 95% intervals, lets a setting be removed, and offers the
+runs as a CSV file.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import secrets
 import string
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
-from dash import ALL, Input, Output, Patch, State, dcc, html
+from dash import ALL, Input, Output, Patch, State, callback_context, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from ..viz import figures as F
+from ..viz.labels import Labels
 from .app import (
     MAX_TURNS,
     DashContext,
     InputError,
     PageRequest,
     as_int,
+    error_box,
     parse_params,
     safe_callback,
 )
 from .layout import Layout
 from .pages import Page, register_page
-from .widgets import graph, int_control, param_controls
+from .widgets import busy, graph, int_control, mark_invalid_js, param_controls, table
 
 MAX_SETTINGS = 6
 MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × turns (~4 s)
+MAX_KEPT = 8  # recent comparisons kept for their CSV
+_KEPT: OrderedDict[str, str] = OrderedDict()
+_LOCK = threading.Lock()
 
 
-def setting_card(spec: Any, i: int) -> html.Div:
+def setting_card(spec: Any, i: int, labels: Labels | None = None) -> html.Div:
     label = f"setting {string.ascii_uppercase[i]}"
     return html.Div(
         [
+            html.Button(
+                "✕ remove", id={"type": "cmp-remove", "setting": i}, className="remove",
+                title="Remove this setting", n_clicks=0,
+            ),
             html.Div(
                 [
                     html.Label("label"),
@@ -40,7 +60,7 @@ def setting_card(spec: Any, i: int) -> html.Div:
                 ],
                 className="control",
             ),
-            *param_controls(spec, "cmp-param", {"setting": i}),
+            *param_controls(spec, "cmp-param", {"setting": i}, labels=labels),
         ],
         className="card setting",
         id=f"cmp-setting-{i}",
@@ -49,6 +69,7 @@ def setting_card(spec: Any, i: int) -> html.Div:
 
 def layout(ctx: DashContext, req: PageRequest) -> Any:
     spec = req.scenario.spec
+    labels = Labels.from_spec(spec)
     cmp = req.layout.compare
     return html.Div(
         [
@@ -57,11 +78,12 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
                     html.H2(f"Compare settings: {req.layout.title or spec.meta.title}"),
                     html.P(
                         "Each setting is run with the same seeds 0…N−1, so the settings differ "
-                        "only in their parameters.",
+                        "only in their parameters. The first setting is the baseline the "
+                        "others are measured against.",
                         className="info",
                     ),
                     html.Div(
-                        [setting_card(spec, i) for i in range(cmp.settings)],
+                        [setting_card(spec, i, labels) for i in range(cmp.settings)],
                         id="cmp-settings",
                         className="settings",
                     ),
@@ -69,10 +91,11 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
                         [
                             int_control(
                                 "cmp-seeds", "seeds per setting", cmp.seeds,
-                                f"1 to {cmp.max_seeds}",
+                                f"1 to {cmp.max_seeds}", 1, cmp.max_seeds,
                             ),
                             int_control(
-                                "cmp-turns", "turns", spec.meta.turns, f"1 to {MAX_TURNS}"
+                                "cmp-turns", "turns", spec.meta.turns, f"1 to {MAX_TURNS}",
+                                1, MAX_TURNS,
                             ),
                         ],
                         className="controls",
@@ -85,11 +108,20 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
                             html.Button(
                                 "Add a setting", id="cmp-add", className="secondary", n_clicks=0
                             ),
+                            html.Button(
+                                "Download the runs (CSV)", id="cmp-csv", className="secondary",
+                                n_clicks=0, disabled=True,
+                            ),
+                            busy("cmp-busy", "Comparing… (a few seconds for 50 seeds)"),
                             html.Span(id="cmp-info", className="info"),
                         ],
-                        style={"marginTop": ".8rem"},
+                        className="actions-row",
                     ),
                     html.Div(id="cmp-message", className="message"),
+                    dcc.Download(id="cmp-download"),
+                    dcc.Store(id="cmp-token"),
+                    dcc.Store(id="cmp-invalid"),
+                    dcc.Store(id="cmp-invalid-mark"),
                 ],
                 className="card",
             ),
@@ -99,24 +131,73 @@ def layout(ctx: DashContext, req: PageRequest) -> Any:
     )  # fmt: skip
 
 
+def difference_table(groups: dict[str, list[dict[str, Any]]], labels: Labels) -> Any:
+    rows = [r for r in F.difference_rows(groups, labels=labels) if r["kind"] == "number"]
+    if not rows:
+        return None
+    return table(
+        ["outcome", "setting", "mean", "baseline mean", "difference", "95% interval"],
+        [
+            [
+                r["name"] + (f" ({r['unit']})" if r["unit"] else ""),
+                r["setting"],
+                f"{r['b']:.3g}",
+                f"{r['a']:.3g}",
+                f"{r['difference']:+.3g}",
+                f"{r['low']:+.3g} to {r['high']:+.3g}",
+            ]
+            for r in rows
+        ],
+    )
+
+
 def compare_panels(
-    groups: dict[str, list[dict[str, Any]]], layout: Layout, variables: list[str]
+    groups: dict[str, list[dict[str, Any]]],
+    layout: Layout,
+    variables: list[str],
+    labels: Labels | None = None,
 ) -> list[Any]:
     out: list[Any] = []
     for i, p in enumerate(layout.compare.panels):
         gid = {"type": "cmp-graph", "kind": p.kind, "index": i}
         if p.kind == "bands":
             for v in p.variables or variables:
-                fig = F.compare_bands_figure(groups, v, title=p.title or v)
+                fig = F.compare_bands_figure(groups, v, title=p.title, labels=labels)
                 vid = {**gid, "variable": v}
                 out.append(html.Div(graph(fig, vid, p.height), className="card panel"))
             continue
         if p.kind == "outcome_frequency":
-            fig = F.outcome_frequency_figure(groups, title=p.title or "Outcome frequencies")
+            fig = F.outcome_frequency_figure(
+                groups, title=p.title or "Outcome frequencies", labels=labels
+            )
+        elif p.kind == "difference":
+            if len(groups) < 2:
+                continue
+            fig = F.difference_figure(groups, title=p.title, labels=labels)
+            numbers = difference_table(groups, labels or Labels())
+            note = html.P(
+                "A dot is how many percentage points more (right) or fewer (left) runs of a "
+                "setting had the outcome than the baseline; the bar is its 95% interval. A "
+                "bar that crosses the zero line means the seeds run cannot tell the settings "
+                "apart on that outcome.",
+                className="hint",
+            )
+            out.append(
+                html.Div(
+                    [graph(fig, gid, p.height), note, numbers],
+                    className="card panel",
+                    id="cmp-difference",
+                )
+            )
+            continue
         elif p.kind == "outcome_distribution":
-            fig = F.outcome_distribution_figure(groups, title=p.title or "Numeric outcomes")
+            fig = F.outcome_distribution_figure(
+                groups, title=p.title or "Numeric outcomes", labels=labels
+            )
         else:
-            fig = F.first_crossed_figure(groups, title=p.title or "Red lines first crossed")
+            fig = F.first_crossed_figure(
+                groups, title=p.title or "Red lines first crossed", labels=labels
+            )
         out.append(html.Div(graph(fig, gid, p.height), className="card panel"))
     return out
 
@@ -128,6 +209,7 @@ def compact(result: Any) -> dict[str, Any]:
     columns = list(states.columns)
     return {
         "turn_length": result.compiled.spec.meta.turn_length,
+        "actors": {a: x.name for a, x in result.compiled.spec.actors.items()},
         "turns": [
             {"turn": t, "state": dict(zip(columns, row, strict=True))}
             for t, row in enumerate(states.to_numpy().tolist())
@@ -182,6 +264,43 @@ def check_work(n_settings: int, n_seeds: int, turns: int) -> None:
         )
 
 
+def runs_csv(
+    groups: dict[str, list[dict[str, Any]]],
+    params: dict[str, dict[str, Any]],
+    labels: Labels,
+) -> str:
+    """One row per run: the setting, its seed, its parameters, the outcomes and the turn each
+    red line was first crossed; columns named as the page names them."""
+    first = next((r for rs in groups.values() for r in rs), None)
+    outcomes = list((first or {}).get("outcomes", {}))
+    red_lines = list(((first or {}).get("summary") or {}).get("first_crossed") or {})
+    param_names = list(next(iter(params.values()), {}))
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        [
+            "setting",
+            "seed",
+            *(labels.with_unit("parameter", p) for p in param_names),
+            *(labels.with_unit("outcome", o) for o in outcomes),
+            *(f"first crossed: {labels.name('red_line', r)}" for r in red_lines),
+        ]
+    )
+    for label, results in groups.items():
+        for seed, r in enumerate(results):
+            fc = (r.get("summary") or {}).get("first_crossed") or {}
+            w.writerow(
+                [
+                    label,
+                    seed,
+                    *(params[label].get(p) for p in param_names),
+                    *(r["outcomes"].get(o) for o in outcomes),
+                    *("" if fc.get(x) is None else fc[x] for x in red_lines),
+                ]
+            )
+    return out.getvalue()
+
+
 def callbacks(app: Any, ctx: DashContext) -> None:
     from ..api import run
 
@@ -196,17 +315,44 @@ def callbacks(app: Any, ctx: DashContext) -> None:
     @safe_callback(2, 1)
     def add_setting(n_clicks: Any, key: Any, label_ids: Any) -> tuple[Any, Any]:
         req = ctx.request(key)
-        n = len(label_ids) if isinstance(label_ids, list) else 0
-        if n >= MAX_SETTINGS:
+        used = {setting_of(i) for i in label_ids} if isinstance(label_ids, list) else set()
+        free = [s for s in range(MAX_SETTINGS) if s not in used]
+        if not free:
             raise InputError(f"at most {MAX_SETTINGS} settings")
         patch = Patch()
-        patch.append(setting_card(req.scenario.spec, n))
+        patch.append(setting_card(req.scenario.spec, free[0], Labels.from_spec(req.scenario.spec)))
+        return patch, None
+
+    @app.callback(
+        Output("cmp-settings", "children", allow_duplicate=True),
+        Output("cmp-message", "children", allow_duplicate=True),
+        Input({"type": "cmp-remove", "setting": ALL}, "n_clicks"),
+        State({"type": "cmp-label", "setting": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    @safe_callback(2, 1)
+    def remove_setting(clicks: Any, label_ids: Any) -> tuple[Any, Any]:
+        trig = callback_context.triggered_id
+        fired = callback_context.triggered[0].get("value") if callback_context.triggered else 0
+        if not isinstance(trig, dict) or not fired:
+            raise PreventUpdate  # a card was added, not a button pressed
+        s = setting_of(trig)
+        order = [setting_of(i) for i in label_ids] if isinstance(label_ids, list) else []
+        if s not in order:
+            raise PreventUpdate
+        if len(order) <= 2:
+            raise InputError("compare needs at least two settings")
+        patch = Patch()
+        del patch[order.index(s)]
         return patch, None
 
     @app.callback(
         Output("cmp-panels", "children"),
         Output("cmp-message", "children"),
         Output("cmp-info", "children"),
+        Output("cmp-token", "data"),
+        Output("cmp-csv", "disabled"),
+        Output("cmp-invalid", "data"),
         Input("compare-button", "n_clicks"),
         State("scenario", "value"),
         State({"type": "cmp-param", "setting": ALL, "name": ALL}, "id"),
@@ -216,8 +362,13 @@ def callbacks(app: Any, ctx: DashContext) -> None:
         State("cmp-seeds", "value"),
         State("cmp-turns", "value"),
         prevent_initial_call=True,
+        running=[
+            (Output("compare-button", "disabled"), True, False),
+            (Output("cmp-add", "disabled"), True, False),
+            (Output("cmp-busy", "className"), "busy on", "busy"),
+        ],
     )
-    @safe_callback(3, 1)
+    @safe_callback(6, 1)
     def do_compare(
         n_clicks: Any,
         key: Any,
@@ -227,35 +378,70 @@ def callbacks(app: Any, ctx: DashContext) -> None:
         labels: Any,
         seeds: Any,
         turns: Any,
-    ) -> tuple[Any, Any, Any]:
+    ) -> tuple[Any, ...]:
         t0 = time.perf_counter()
         req = ctx.request(key)
         cmp = req.layout.compare
         n_seeds = as_int(seeds, "seeds per setting", 1, cmp.max_seeds)
         turns_i = as_int(turns, "turns", 1, MAX_TURNS)
         names, settings = read_settings(ids, values, label_ids, labels)
-        order = sorted(names)
+        order = sorted(names, key=lambda s: [setting_of(i) for i in label_ids].index(s))
         check_work(len(order), n_seeds, turns_i)
         parsed = {}
         for s in order:
             pids, vals = settings.get(s, ([], []))
             try:
                 parsed[s] = parse_params(req.scenario, pids, vals)
-            except (InputError, ValueError) as exc:
-                raise InputError(f"{names[s]}: {exc}") from None
+            except InputError as exc:
+                field = f"{s}|{exc.field}" if exc.field else None
+                message = error_box(f"{names[s]}: {exc}")
+                return no_update, message, no_update, no_update, no_update, field
         groups: dict[str, list[dict[str, Any]]] = {}
         for s in order:
             groups[names[s]] = [
-                compact(run(req.scenario, seed=seed, params=parsed[s], turns=turns_i))
+                compact(
+                    run(req.scenario, seed=seed, params=parsed[s], turns=turns_i, rationales=False)
+                )
                 for seed in range(n_seeds)
             ]
-        variables = list(req.scenario.spec.variables)
-        panels = compare_panels(groups, req.layout, variables)
+        spec = req.scenario.spec
+        names_of = Labels.from_spec(spec)
+        variables = list(spec.variables)
+        panels = compare_panels(groups, req.layout, variables, names_of)
+        token = secrets.token_hex(8)
+        text = runs_csv(groups, {names[s]: parsed[s] for s in order}, names_of)
+        with _LOCK:
+            _KEPT[token] = text
+            while len(_KEPT) > MAX_KEPT:
+                _KEPT.popitem(last=False)
         info = (
             f"Compared {len(order)} settings × {n_seeds} seeds, {turns_i} turns "
             f"({time.perf_counter() - t0:.2f} s on the server)"
         )
-        return panels, None, info
+        return panels, None, info, token, False, None
+
+    app.clientside_callback(
+        mark_invalid_js("#compare-page"),
+        Output("cmp-invalid-mark", "data"),
+        Input("cmp-invalid", "data"),
+    )
+
+    @app.callback(
+        Output("cmp-download", "data"),
+        Output("cmp-message", "children", allow_duplicate=True),
+        Input("cmp-csv", "n_clicks"),
+        State("cmp-token", "data"),
+        prevent_initial_call=True,
+    )
+    @safe_callback(2, 1)
+    def download(n_clicks: Any, token: Any) -> tuple[Any, Any]:
+        if not n_clicks:
+            raise PreventUpdate
+        with _LOCK:
+            text = _KEPT.get(token) if isinstance(token, str) else None
+        if text is None:
+            raise InputError("press Compare again: that comparison is no longer kept")
+        return {"content": text, "filename": "summitsim-compare.csv", "type": "text/csv"}, None
 
 
 register_page(Page(key="compare", name="Compare", layout=layout, callbacks=callbacks, order=30))

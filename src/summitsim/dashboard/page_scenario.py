@@ -10,7 +10,9 @@ from typing import Any
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from ..scenario.schema import Interest, Scenario
+from ..scenario.schema import Scenario
+from ..viz import sentences as S
+from ..viz.labels import Labels, escalation_level
 from .app import DashContext, InputError, PageRequest, safe_callback
 from .pages import Page, register_page
 from .widgets import table
@@ -18,19 +20,20 @@ from .widgets import table
 MAX_UPLOAD_BYTES = 1_000_000
 
 
-def _interest_text(it: Interest) -> str:
-    target = it.variable or (" – ".join(it.relation) if it.relation else "?")
-    how = {
-        "raise": f"more {target}",
-        "lower": f"less {target}",
-        "above": f"{target} above {it.threshold}",
-        "below": f"{target} below {it.threshold}",
-        "near": f"{target} near {it.target}",
-    }[it.kind]
-    return f"{it.description} ({how}; weight {it.weight})"
+def escalation_badge(score: float) -> html.Span:
+    """A move's escalation score, coloured by its level (calming green to severe dark red)."""
+    name, colour = escalation_level(score)
+    return html.Span(
+        f"escalation {score:g} · {name}",
+        className=f"badge {name}",
+        style={"background": colour},
+        title="calming below 0, neutral 0, low up to 4, medium up to 12, high up to 28, "
+        "severe above",
+    )
 
 
 def scenario_view(spec: Scenario) -> html.Div:
+    labels = Labels.from_spec(spec)
     m = spec.meta
     blocks: list[Any] = [
         html.Div(
@@ -39,7 +42,8 @@ def scenario_view(spec: Scenario) -> html.Div:
                 html.P(m.summary),
                 html.P(
                     f"{m.turns} turns of a {m.turn_length}, from {m.start_date}. "
-                    f"Layout: {m.dashboard or 'default'}.",
+                    f"Layout: {m.dashboard or 'default'}. Conditions and weights below are "
+                    "worked out with the default parameter values.",
                     className="info",
                 ),
             ],
@@ -52,20 +56,28 @@ def scenario_view(spec: Scenario) -> html.Div:
         red = [
             html.Li(
                 [
-                    html.B(rl.description),
-                    f" — if crossed: {rl.response.description} (credibility {rl.credibility})",
+                    html.B(labels.name("red_line", rid)),
+                    f": {' '.join(rl.description.split())}. ",
+                    html.Br(),
+                    f"Crossed when {S.condition(rl.trigger, spec, labels)}",
+                    (
+                        f"; approached when {S.condition(rl.warning, spec, labels)}"
+                        if rl.warning is not None
+                        else ""
+                    ),
+                    f". Then: {rl.response.description} "
+                    f"(credibility {S.credibility(rl.credibility, spec, labels)}).",
                     html.Span("private", className="tag private") if not rl.public else "",
                 ]
             )
-            for rl in spec.red_lines.values()
+            for rid, rl in spec.red_lines.items()
             if rl.owner == aid
         ]
         moves = [
-            html.Li([html.B(mv.name), f": {mv.description}", html.Span(
-                f"escalation {mv.escalation:g}", className="tag")])
+            html.Li([html.B(mv.name), f": {mv.description}", escalation_badge(mv.escalation)])
             for mv in spec.moves.values()
             if aid in mv.actors
-        ]  # fmt: skip
+        ]
         actors.append(
             html.Div(
                 [
@@ -77,7 +89,7 @@ def scenario_view(spec: Scenario) -> html.Div:
                         [
                             html.Li(
                                 [
-                                    _interest_text(it),
+                                    S.interest(it, spec, labels),
                                     html.Span("private", className="tag private")
                                     if it.private
                                     else "",
@@ -103,7 +115,7 @@ def scenario_view(spec: Scenario) -> html.Div:
             ["parameter", "what it means", "default", "range or choices"],
             [
                 [
-                    k,
+                    labels.with_unit("parameter", k),
                     p.description,
                     p.default,
                     f"{p.range[0]:g} to {p.range[1]:g}"
@@ -119,7 +131,13 @@ def scenario_view(spec: Scenario) -> html.Div:
         table(
             ["variable", "description", "start", "bounds", "unit"],
             [
-                [k, v.description, v.initial, f"{v.bounds[0]:g} to {v.bounds[1]:g}", v.unit]
+                [
+                    labels.name("variable", k),
+                    v.description,
+                    v.initial,
+                    f"{v.bounds[0]:g} to {v.bounds[1]:g}",
+                    v.unit,
+                ]
                 for k, v in spec.variables.items()
             ],
         )
@@ -128,16 +146,32 @@ def scenario_view(spec: Scenario) -> html.Div:
         blocks.append(html.H2("Relations"))
         blocks.append(
             table(
-                ["between", "start", "description"],
-                [[" – ".join(r.between), r.initial, r.description] for r in spec.relations],
+                ["relation", "start", "description"],
+                [
+                    [
+                        labels.name("relation", f"rel:{r.between[0]}:{r.between[1]}"),
+                        r.initial,
+                        r.description,
+                    ]
+                    for r in spec.relations
+                ],
             )
         )
     blocks.append(html.H2("Moves"))
     blocks.append(
         table(
-            ["move", "who", "description", "escalation", "needs consent of"],
+            ["move", "who", "description", "escalation", "needs consent of", "only when"],
             [
-                [mv.name, ", ".join(mv.actors), mv.description, mv.escalation, mv.consent or ""]
+                [
+                    mv.name,
+                    ", ".join(labels.actor(x) for x in mv.actors),
+                    mv.description,
+                    escalation_badge(mv.escalation),
+                    labels.actor(mv.consent) if mv.consent else "",
+                    ""
+                    if mv.when is True or mv.when == "True"
+                    else S.condition(mv.when, spec, labels),
+                ]
                 for mv in spec.moves.values()
             ],
         )
@@ -150,7 +184,9 @@ def scenario_view(spec: Scenario) -> html.Div:
                 [
                     [
                         inj.name,
-                        f"turn {inj.at_turn}" if inj.at_turn else f"when {inj.when}",
+                        f"turn {inj.at_turn}"
+                        if inj.at_turn
+                        else S.condition(inj.when, spec, labels),
                         inj.description,
                     ]
                     for inj in spec.injects.values()
@@ -159,7 +195,10 @@ def scenario_view(spec: Scenario) -> html.Div:
         )
     blocks.append(html.H2("Outcomes"))
     blocks.append(
-        table(["outcome", "description"], [[k, o.description] for k, o in spec.outcomes.items()])
+        table(
+            ["outcome", "description"],
+            [[labels.with_unit("outcome", k), o.description] for k, o in spec.outcomes.items()],
+        )
     )
     blocks.append(html.H2("Sources"))
     blocks.append(

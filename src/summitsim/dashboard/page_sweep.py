@@ -1,14 +1,15 @@
 """The Sweep page: explore a sweep folder (``summitsim sweep ... --out DIR``) in the browser.
 
-- an outcome-probability heatmap over any two swept parameters;
-- a one-parameter curve with Wilson (or mean) confidence bands;
-- the distribution of an outcome;
-- parallel coordinates of the swept parameters and the outcome.
+The views follow the sweep's design: a sweep of one parameter is a curve of the outcome (its
+frequency, or mean) against it with a 95% band; of two, a heatmap over both (and the curve
+along x); of more, also parallel coordinates of the swept parameters and the outcome; a sweep
+that varies nothing shows the outcome's spread. The first outcome shown is one that varies.
 
 A folder is opened by typing its path into the page (the dashboard runs on your machine and
 reads the folder there). Only folders that hold a sweep manifest are opened; the browser then
 refers to them by a key the server made, never by a path. Sampled (continuous) parameters are
 cut into equal-count bins for the heatmap and the curve; grid parameters keep their values.
+Names and units come from the sweep's scenario when its file is at hand and unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from ..viz.labels import Labels
 from .app import InputError, safe_callback
 from .pages import Page, register_page
 
@@ -53,6 +55,30 @@ class SweepData:
         from ..sweep.summary import outcome_kinds
 
         return outcome_kinds(self.manifest)
+
+    @cached_property
+    def labels(self) -> Labels:
+        """Names from the sweep's scenario when its file is at hand and unchanged."""
+        return Labels.from_manifest(self.manifest)
+
+    def name(self, column: str) -> str:
+        return self.labels.name("column", column)
+
+    def axis_title(self, column: str) -> str:
+        unit = self.labels.unit("column", column)
+        return f"{self.name(column)} ({unit})" if unit else self.name(column)
+
+    @property
+    def design(self) -> str:
+        """How the views are chosen: ``none``, ``one`` (a curve), ``two`` (a heatmap) or
+        ``many`` parameters (parallel coordinates)."""
+        n = len(self.varied)
+        return ("none", "one", "two")[n] if n < 3 else "many"
+
+    def varies(self, outcome: str) -> float:
+        """How much an outcome's mean moves from point to point (0: not at all)."""
+        means = self.runs.groupby("point_id")[outcome].mean().astype(float)
+        return float(means.std(ddof=0)) if len(means) > 1 else 0.0
 
     def label(self) -> str:
         m = self.manifest
@@ -121,6 +147,8 @@ def check_choice(data: SweepData, outcome: Any, *params: Any) -> None:
     for p in params:
         if not isinstance(p, str) or p not in data.varied:
             raise InputError(f"{str(p)[:40]!r} is not a swept parameter of this folder")
+    if len(params) == 2 and params[0] == params[1]:
+        raise InputError("choose two different parameters for the heatmap")
 
 
 def response(data: SweepData, outcome: str) -> Any:
@@ -144,7 +172,7 @@ def curve_table(data: SweepData, outcome: str, x: str, confidence: float = 0.95)
 
     import pandas as pd
 
-    from ..sweep.summary import wilson
+    from ..stats import wilson
 
     xs, xl = axis_values(data, x)
     v = response(data, outcome)
@@ -167,7 +195,7 @@ def _layout(fig: Any, title: str, height: int = 420) -> Any:
     from ..viz.figures import template
 
     fig.update_layout(
-        title={"text": escape(title), "x": 0.01},
+        title={"text": escape(title, quote=False), "x": 0.01},
         height=height,
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
         template=template(),
@@ -175,42 +203,53 @@ def _layout(fig: Any, title: str, height: int = 420) -> Any:
     return fig
 
 
+def _what(data: SweepData, outcome: str) -> str:
+    return "probability" if data.kinds[outcome] == "bool" else "mean"
+
+
 def heatmap_figure(data: SweepData, outcome: str, x: str, y: str) -> Any:
     import plotly.graph_objects as go
 
     t = heatmap_table(data, outcome, x, y)
     is_bool = data.kinds[outcome] == "bool"
+    name, xn, yn = data.name(outcome), data.name(x), data.name(y)
     fig = go.Figure(
         go.Heatmap(
             z=[[None if math.isnan(v) else v for v in row] for row in t.to_numpy(float).tolist()],
-            x=[escape(str(v)) for v in t.columns],
-            y=[escape(str(v)) for v in t.index],
+            x=[escape(str(v), quote=False) for v in t.columns],
+            y=[escape(str(v), quote=False) for v in t.index],
             colorscale="Viridis",
             zmin=0 if is_bool else None,
             zmax=1 if is_bool else None,
-            colorbar={"title": "P(true)" if is_bool else "mean"},
-            name=outcome,
-            hovertemplate=f"{x}=%{{x}}<br>{y}=%{{y}}<br>{outcome}=%{{z:.3f}}<extra></extra>",
+            colorbar={"title": {"text": "share of runs" if is_bool else "mean"}},
+            name=escape(name, quote=False),
+            hovertemplate=f"{escape(xn, quote=False)}: %{{x}}<br>{escape(yn, quote=False)}: "
+            f"%{{y}}<br>{escape(name, quote=False)}: %{{z:.3f}}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=x, type="category")
-    fig.update_yaxes(title=y, type="category")
-    what = "probability" if is_bool else "mean"
-    return _layout(fig, f"{outcome}: {what} over {x} and {y}")
+    fig.update_xaxes(title=escape(data.axis_title(x), quote=False), type="category")
+    fig.update_yaxes(title=escape(data.axis_title(y), quote=False), type="category")
+    return _layout(fig, f"{name}: {_what(data, outcome)} over {xn} and {yn}")
 
 
 def curve_figure(data: SweepData, outcome: str, x: str) -> Any:
+    """The outcome against one parameter: its estimate per value, and a shaded 95% interval
+    (Wilson for a yes/no outcome, the normal interval of the mean for a number)."""
     import plotly.graph_objects as go
 
     t = curve_table(data, outcome, x)
     xs = list(t.index)
     numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in xs)
-    xv = xs if numeric else [escape(str(v)) for v in xs]
+    xv = [float(v) for v in xs] if numeric else [escape(str(v), quote=False) for v in xs]
+    name, xn = data.name(outcome), data.name(x)
+    is_bool = data.kinds[outcome] == "bool"
+    band = "Wilson 95% interval" if is_bool else "95% interval of the mean"
+    high, low, mean = (t[c].astype(float).tolist() for c in ("high", "low", "mean"))
     fig = go.Figure(
         [
             go.Scatter(
                 x=xv,
-                y=t["high"],
+                y=high,
                 mode="lines",
                 line={"width": 0},
                 name="upper",
@@ -219,30 +258,39 @@ def curve_figure(data: SweepData, outcome: str, x: str) -> Any:
             ),
             go.Scatter(
                 x=xv,
-                y=t["low"],
+                y=low,
                 mode="lines",
                 line={"width": 0},
                 fill="tonexty",
                 fillcolor="rgba(31,119,180,0.2)",
-                name="95% interval",
+                name=band,
+                hoverinfo="skip",
             ),
             go.Scatter(
                 x=xv,
-                y=t["mean"],
+                y=mean,
                 mode="lines+markers",
-                name=outcome,
-                customdata=t["n"],
+                name=escape(name, quote=False),
+                customdata=[
+                    [0 if math.isnan(n) else int(n), lo, hi]
+                    for n, lo, hi in zip(t["n"].astype(float), low, high, strict=True)
+                ],
                 line={"color": "#1f77b4"},
-                hovertemplate=f"{x}=%{{x}}<br>{outcome}=%{{y:.3f}}<br>n=%{{customdata}}"
-                "<extra></extra>",
+                hovertemplate=f"{escape(xn, quote=False)}: %{{x}}<br>"
+                f"{escape(name, quote=False)}: %{{y:.3f}} (%{{customdata[1]:.3f}} to "
+                "%{customdata[2]:.3f})<br>runs: %{customdata[0]}<extra></extra>",
             ),
         ]
     )
-    is_bool = data.kinds[outcome] == "bool"
-    fig.update_xaxes(title=x)
-    fig.update_yaxes(title="P(true)" if is_bool else outcome, range=[0, 1] if is_bool else None)
-    band = "Wilson 95% interval" if is_bool else "95% interval of the mean"
-    return _layout(fig, f"{outcome} against {x} ({band})")
+    fig.update_xaxes(title=escape(data.axis_title(x), quote=False))
+    unit = data.labels.unit("column", outcome)
+    fig.update_yaxes(
+        title="share of runs" if is_bool else escape(unit or "mean", quote=False),
+        range=[0, 1] if is_bool else None,
+        tickformat=".0%" if is_bool else None,
+    )
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    return _layout(fig, f"{name} against {xn} ({band})")
 
 
 def distribution_figure(data: SweepData, outcome: str) -> Any:
@@ -250,18 +298,19 @@ def distribution_figure(data: SweepData, outcome: str) -> Any:
     frequencies."""
     import plotly.graph_objects as go
 
+    name = escape(data.name(outcome), quote=False)
     if data.kinds[outcome] == "bool":
         per_point = data.runs.groupby("point_id")[outcome].mean()
-        fig = go.Figure(go.Histogram(x=per_point, nbinsx=20, name=outcome,
+        fig = go.Figure(go.Histogram(x=per_point, nbinsx=20, name=name,
                                      marker={"color": "#2ca02c"}))  # fmt: skip
-        fig.update_xaxes(title=f"P({outcome}) at a point", range=[0, 1])
+        fig.update_xaxes(title=f"share of runs at a point: {name}", range=[0, 1])
         fig.update_yaxes(title="points")
-        return _layout(fig, f"{outcome}: frequency across {len(per_point):,} points")
-    fig = go.Figure(go.Histogram(x=response(data, outcome), nbinsx=40, name=outcome,
+        return _layout(fig, f"{data.name(outcome)}: frequency across {len(per_point):,} points")
+    fig = go.Figure(go.Histogram(x=response(data, outcome), nbinsx=40, name=name,
                                  marker={"color": "#ff7f0e"}))  # fmt: skip
-    fig.update_xaxes(title=outcome)
+    fig.update_xaxes(title=escape(data.axis_title(outcome), quote=False))
     fig.update_yaxes(title="runs")
-    return _layout(fig, f"{outcome}: distribution over {len(data.runs):,} runs")
+    return _layout(fig, f"{data.name(outcome)}: distribution over {len(data.runs):,} runs")
 
 
 def parcoords_figure(data: SweepData, outcome: str) -> Any:
@@ -271,75 +320,141 @@ def parcoords_figure(data: SweepData, outcome: str) -> Any:
     if len(df) > MAX_PARCOORDS:
         df = df.sample(MAX_PARCOORDS, random_state=0)
     dims = []
-    for name in [*data.varied, outcome]:
-        s = df[name]
+    for col in [*data.varied, outcome]:
+        s = df[col]
+        label = escape(data.name(col), quote=False)
         if s.dtype == object or s.dtype == bool or str(s.dtype) in ("string", "str", "boolean"):
             levels = sorted({str(v) for v in s})
             codes = s.astype(str).map({v: i for i, v in enumerate(levels)})
-            ticks = [escape(v) for v in levels]
+            ticks = [escape(v, quote=False) for v in levels]
             dims.append(
                 {
-                    "label": name,
+                    "label": label,
                     "values": codes,
                     "tickvals": list(range(len(levels))),
                     "ticktext": ticks,
                 }
             )
         else:
-            dims.append({"label": name, "values": s.astype(float)})
+            dims.append({"label": label, "values": s.astype(float)})
     color = df[outcome].astype(float)
     fig = go.Figure(
         go.Parcoords(
             dimensions=dims, line={"color": color, "colorscale": "Viridis", "showscale": True}
         )
     )
-    return _layout(fig, f"Parallel coordinates ({len(df):,} runs), coloured by {outcome}", 460)
+    return _layout(
+        fig, f"Parallel coordinates ({len(df):,} runs), coloured by {data.name(outcome)}", 460
+    )
+
+
+def views(data: SweepData, outcome: str, x: str | None, y: str | None) -> list[tuple[str, Any]]:
+    """The charts that suit the sweep's design: a curve with its band for one parameter; a
+    heatmap (and the curve along x) for two; parallel coordinates, a heatmap of the two
+    chosen and the curve beyond that; the distribution when nothing was varied."""
+    design = data.design
+    if design == "none" or x is None:
+        return [("sweep-distribution", distribution_figure(data, outcome))]
+    if design == "one":
+        return [("sweep-curve", curve_figure(data, outcome, x))]
+    assert y is not None
+    out = [("sweep-heatmap", heatmap_figure(data, outcome, x, y))]
+    if design == "many":
+        out.insert(0, ("sweep-parcoords", parcoords_figure(data, outcome)))
+    out.append(("sweep-curve", curve_figure(data, outcome, x)))
+    return out
 
 
 # ----- the page --------------------------------------------------------------------------------
+EXAMPLE = (
+    "summitsim sweep pyongyang-2024 --out sweep-seoul --grid seoul_credibility=0:1:11 "
+    "--replicates 200"
+)
+
+
 def layout(ctx: Any, req: Any) -> Any:
     opts = options()
     first = opts[0]["value"] if opts else None
     return html.Div(
         [
-            html.H2("Sweep"),
-            html.P(
-                "Results of `summitsim sweep`: open a sweep folder (the --out folder) to see "
-                "outcome probabilities over the swept parameters.",
-                className="info",
-            ),
             html.Div(
                 [
-                    html.Div(
+                    html.H2("Sweep"),
+                    html.P(
                         [
-                            html.Label("sweep folder"),
-                            dcc.Input(
-                                id="sweep-path",
-                                type="text",
-                                placeholder="path/to/DIR",
-                                debounce=False,
-                                style={"width": "28em"},
-                            ),
-                            html.Button("Load", id="sweep-load", className="secondary", n_clicks=0),
+                            "The results of ",
+                            html.Code("summitsim sweep"),
+                            ": open a sweep folder (the folder given to ",
+                            html.Code("--out"),
+                            ") to see how often each outcome happened over the swept "
+                            "parameters. A sweep of one parameter is drawn as a curve with "
+                            "its 95% interval, of two as a heatmap, of more also as parallel "
+                            "coordinates.",
                         ],
-                        className="control",
+                        className="info",
                     ),
                     html.Div(
                         [
-                            html.Label("open"),
-                            dcc.Dropdown(
-                                id="sweep-folder", options=opts, value=first, clearable=False
+                            html.Div(
+                                [
+                                    html.Label("sweep folder", htmlFor="sweep-path"),
+                                    html.Div(
+                                        [
+                                            dcc.Input(
+                                                id="sweep-path",
+                                                type="text",
+                                                placeholder="path of a sweep folder, e.g. "
+                                                "sweep-seoul",
+                                                debounce=False,
+                                            ),
+                                            html.Button(
+                                                "Load",
+                                                id="sweep-load",
+                                                className="secondary",
+                                                n_clicks=0,
+                                            ),
+                                        ],
+                                        className="path-row",
+                                    ),
+                                ],
+                                className="control",
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("open sweeps"),
+                                    dcc.Dropdown(
+                                        id="sweep-folder",
+                                        options=opts,
+                                        value=first,
+                                        clearable=False,
+                                        placeholder="none yet: load a folder",
+                                    ),
+                                ],
+                                className="control",
                             ),
                         ],
-                        className="control",
+                        className="sweep-open",
                     ),
+                    html.Div(
+                        [
+                            html.P("No sweep yet? Make one in a terminal, for example:"),
+                            html.Pre(EXAMPLE, className="example"),
+                            html.P(
+                                "then type its folder (sweep-seoul) above and press Load.",
+                            ),
+                        ],
+                        id="sweep-example",
+                        className="info",
+                        style={"display": "none" if opts else "block"},
+                    ),
+                    html.Div(id="sweep-message", className="message"),
+                    html.Div(_controls(), id="sweep-controls", className="controls"),
                 ],
-                className="controls",
+                className="card",
             ),
-            html.Div(id="sweep-message", className="message"),
-            html.Div(_controls(), id="sweep-controls", className="controls"),
             html.Div(id="sweep-figures"),
-        ]
+        ],
+        id="sweep-page",
     )
 
 
@@ -347,28 +462,47 @@ def _controls() -> list[Any]:
     """The outcome and axis menus: always on the page (filled when a folder is chosen), so
     every callback input exists from the start."""
 
-    def pick(id_: str, label: str) -> Any:
+    def pick(id_: str, label: str, placeholder: str) -> Any:
         return html.Div(
-            [html.Label(label), dcc.Dropdown(id=id_, options=[], value=None, clearable=False)],
+            [
+                html.Label(label),
+                dcc.Dropdown(
+                    id=id_, options=[], value=None, clearable=False, placeholder=placeholder
+                ),
+            ],
             className="control",
+            id=f"{id_}-box",
         )
 
     return [
-        pick("sweep-outcome", "outcome"),
-        pick("sweep-x", "x (heatmap, curve)"),
-        pick("sweep-y", "y (heatmap)"),
+        pick("sweep-outcome", "outcome", "load a sweep first"),
+        pick("sweep-x", "parameter along x", "load a sweep first"),
+        pick("sweep-y", "parameter along y (heatmap)", "load a sweep first"),
         html.Div(id="sweep-info", className="hint"),
     ]
 
 
 def choices(data: SweepData) -> tuple[list[dict[str, str]], str, list[dict[str, str]], Any, Any]:
-    """Menu options and first choices: a true/false outcome, the first two swept parameters."""
+    """Menu options and first choices: the yes/no outcome that varies most from point to
+    point (else the numeric one that does; a flat outcome only if nothing varies), and the
+    first two swept parameters."""
     kinds = data.kinds
-    outcomes = [{"label": f"{k} ({v})", "value": k} for k, v in kinds.items()]
-    first = next((k for k, v in kinds.items() if v == "bool"), next(iter(kinds)))
-    params = [{"label": p, "value": p} for p in data.varied]
+    outcomes = [
+        {"label": f"{data.name(k)} ({'yes/no' if v == 'bool' else 'number'})", "value": k}
+        for k, v in kinds.items()
+    ]
+    spread = {k: data.varies(k) for k in kinds} if data.varied else {}
+    moving = [k for k in kinds if spread.get(k, 0.0) > 1e-12]
+    bools = [k for k in moving if kinds[k] == "bool"]
+    if bools:
+        first = max(bools, key=lambda k: spread[k])
+    elif moving:
+        first = moving[0]
+    else:
+        first = next((k for k, v in kinds.items() if v == "bool"), next(iter(kinds)))
+    params = [{"label": data.name(p), "value": p} for p in data.varied]
     x = data.varied[0] if data.varied else None
-    y = data.varied[1] if len(data.varied) > 1 else x
+    y = data.varied[1] if len(data.varied) > 1 else None
     return outcomes, first, params, x, y
 
 
@@ -380,12 +514,14 @@ def callbacks(app: Any, ctx: Any) -> None:
         Output("sweep-folder", "value"),
         Output("sweep-message", "children"),
         Input("sweep-load", "n_clicks"),
+        Input("sweep-path", "n_submit"),
         State("sweep-path", "value"),
         prevent_initial_call=True,
+        running=[(Output("sweep-load", "disabled"), True, False)],
     )
     @safe_callback(3, 2)
-    def load(n: Any, path: Any) -> Any:
-        if not n:
+    def load(n: Any, submitted: Any, path: Any) -> Any:
+        if not n and not submitted:
             raise PreventUpdate
         if not isinstance(path, str) or not path.strip() or len(path) > 4096:
             raise InputError("type the path of a sweep folder")
@@ -403,22 +539,40 @@ def callbacks(app: Any, ctx: Any) -> None:
         Output("sweep-y", "options"),
         Output("sweep-y", "value"),
         Output("sweep-info", "children"),
+        Output("sweep-y-box", "style"),
+        Output("sweep-x-box", "style"),
+        Output("sweep-example", "style"),
         Input("sweep-folder", "value"),
     )
-    @safe_callback(7, 6)
+    @safe_callback(10, 6)
     def controls(key: Any) -> Any:
         if key is None:
             raise PreventUpdate
         data = get(key)
         outcomes, first, params, x, y = choices(data)
         m = data.manifest
+        design = {"grid": "a grid", "lhs": "a Latin hypercube sample", "sobol": "a Sobol sample"}
         info = (
             f"{m['counts']['done']:,} runs, {data.failed:,} failed; "
-            f"design {m['definition']['design']}"
+            f"{design.get(m['definition']['design'], m['definition']['design'])} of "
+            f"{len(data.varied)} parameter{'s' if len(data.varied) != 1 else ''}"
         )
         if not data.varied:
-            info += "; this sweep varies no parameter"
-        return outcomes, first, params, x, params, y, info
+            info += ": this sweep varies no parameter, so only the spread of the outcome is shown"
+        hide: dict[str, str] = {"display": "none"}
+        show: dict[str, str] = {}
+        return (
+            outcomes,
+            first,
+            params,
+            x,
+            params,
+            y,
+            info,
+            show if len(data.varied) >= 2 else hide,
+            show if data.varied else hide,
+            hide,
+        )
 
     @app.callback(
         Output("sweep-figures", "children"),
@@ -429,23 +583,22 @@ def callbacks(app: Any, ctx: Any) -> None:
     )
     @safe_callback(1, 0)
     def figures(key: Any, outcome: Any, x: Any, y: Any) -> Any:
-        if key is None or outcome is None or x is None:
+        if key is None or outcome is None:
             raise PreventUpdate
         data = get(key)
-        check_choice(data, outcome, x, y)
-        graphs = [
-            ("sweep-heatmap", heatmap_figure(data, outcome, x, y)),
-            ("sweep-curve", curve_figure(data, outcome, x)),
-            ("sweep-distribution", distribution_figure(data, outcome)),
-            ("sweep-parcoords", parcoords_figure(data, outcome)),
-        ]
+        if data.design == "none":
+            check_choice(data, outcome)
+        elif data.design == "one":
+            check_choice(data, outcome, x)
+        else:
+            check_choice(data, outcome, x, y)
         return [
             html.Div(
-                dcc.Graph(id=i, figure=f, config={"displaylogo": False}),
+                dcc.Graph(id=i, figure=f, config={"displaylogo": False, "responsive": True}),
                 id=f"{i}-box",
-                className="panel",
+                className="card panel",
             )
-            for i, f in graphs
+            for i, f in views(data, outcome, x, y)
         ]
 
 

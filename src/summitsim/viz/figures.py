@@ -809,7 +809,7 @@ def relations_figure(
             {
                 "active": start,
                 "currentvalue": {"prefix": "turn "},
-                "pad": {"t": 10, "l": 70},
+                "pad": {"t": 10, "l": 130},
                 "x": 0.0,
                 "len": 1.0,
                 "steps": steps,
