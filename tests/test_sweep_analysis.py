@@ -102,6 +102,33 @@ def test_summary_formats(handmade):
     assert code == 2 and "not a parameter" in err
 
 
+def test_summary_of_chosen_outcomes_long_and_wide(handmade):
+    _, df = summarize(handmade, outcomes=["high", "level"])
+    assert set(df["outcome"]) == {"high", "level"}
+    code, out, _ = cli("sweep", "summary", str(handmade), "--outcome", "high", "--format", "csv")
+    assert code == 0 and set(pd.read_csv(io.StringIO(out))["outcome"]) == {"high"}
+    # wide: one row per point, a column per outcome (a frequency or a mean) and its interval
+    code, out, _ = cli(
+        "sweep", "summary", str(handmade), "--wide", "--outcome", "high", "--outcome", "level",
+        "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    wide = pd.read_csv(io.StringIO(out)).set_index("point_id")
+    assert list(wide.index) == [0, 1]
+    assert wide.loc[0, "high"] == 0.7 and wide.loc[1, "high"] == pytest.approx(1 / 3)
+    assert (wide.loc[0, "high_low"], wide.loc[0, "high_high"]) == pytest.approx(wilson(7, 10))
+    assert wide.loc[0, "level"] == 5.5 and wide.loc[1, "level"] == 10.0
+    assert wide.loc[0, "level_low"] == pytest.approx(1.45)  # the 5% quantile
+    assert list(wide.loc[:, "runs"]) == [10, 10] and list(wide.loc[:, "failed"]) == [0, 1]
+    # the table keeps frequencies and means apart
+    code, out, _ = cli("sweep", "summary", str(handmade))
+    assert "yes/no outcomes" in out and "numeric outcomes" in out
+    code, out, _ = cli("sweep", "summary", str(handmade), "--wide", "--outcome", "high")
+    assert code == 0 and "0.70 (0.40-0.89)" in out
+    code, _, err = cli("sweep", "summary", str(handmade), "--outcome", "nope")
+    assert code == 2 and "this sweep has: high (yes/no), level (number)" in err
+
+
 def test_summary_of_a_non_sweep_folder_is_one_line(tmp_path):
     code, _, err = cli("sweep", "summary", str(tmp_path))
     assert code == 2 and "not a sweep folder" in err and "Traceback" not in err
@@ -161,6 +188,27 @@ def test_grid_decomposition_matches_the_hand_calculation(tmp_path):
     assert ix[("level", "a")]["method"] == "factorial"
 
 
+def test_one_parameter_sensitivity_says_it_is_trivial_and_splits_the_variance(tmp_path):
+    # with one parameter every outcome that moves gets S1 = ST = 1; `between` tells the
+    # outcome a drives (level: almost all of its variance is between points) from one it
+    # barely moves (noise rises by the same amount in every run, so its spread is replicate
+    # noise or nothing)
+    out = sweep(tmp_path / "one", "--grid", "a=0:1:3", "-r", "6")
+    code, text, err = cli("sweep", "sensitivity", str(out), "--outcome", "level")
+    assert code == 0
+    assert "varies one parameter" in err and "S1 = ST = 1" in err
+    assert "between points" in text and "sensitivity.csv" in text
+    ix = _indices(out)
+    level = ix[("level", "a")]
+    assert level["S1"] == 1.0 and "1 by construction" in level["note"]
+    assert level["between"] > 0.99
+    code, _, err = cli("sweep", "sensitivity", str(out), "--format", "csv")
+    assert code == 0 and f"wrote {out / 'sensitivity.csv'}" in err
+    # one run per point: no replicate variance to compare with
+    single = sweep(tmp_path / "single", "--grid", "a=0:1:3")
+    assert _indices(single)[("level", "a")]["between"] is None
+
+
 def test_sensitivity_refuses_a_sweep_that_varies_nothing(tmp_path):
     out = sweep(tmp_path / "n", "-r", "3")
     code, _, err = cli("sweep", "sensitivity", str(out))
@@ -187,6 +235,12 @@ def test_discover_finds_the_box_where_high_is_likely(tmp_path):
             inside &= (df[name] >= lim["min"]) & (df[name] <= lim["max"])
     assert df.loc[inside, "high"].astype(bool).mean() == pytest.approx(box["density"])
     assert inside.mean() == pytest.approx(box["mass"])
+    # without an outcome (or with an unknown one) the error lists the names it accepts
+    code, _, err = cli("sweep", "discover", str(out))
+    assert code == 2 and "give --outcome NAME" in err and "high (yes/no)" in err
+    assert "crossed_level_high (yes/no)" in err and "level (number)" in err
+    code, _, err = cli("sweep", "discover", str(out), "--outcome", "nope")
+    assert code == 2 and "this sweep has: high (yes/no)" in err
     # a numeric outcome needs a threshold; the low end of `level` is where a is small
     code, _, err = cli("sweep", "discover", str(out), "--outcome", "level")
     assert code == 2 and "--above X or --below X" in err

@@ -64,36 +64,95 @@ def _write_plain(df: Any, fmt: str) -> bool:
     return True
 
 
-def print_summary(folder: Path, by: list[str] | None, fmt: str, confidence: float) -> None:
+def print_summary(
+    folder: Path,
+    by: list[str] | None,
+    fmt: str,
+    confidence: float,
+    outcomes: list[str] | None = None,
+    wide: bool = False,
+) -> None:
     from rich.table import Table
 
     from ..sweep.summary import summarize
+    from ..sweep.summary import wide as pivot
 
-    manifest, df = summarize(folder, by, confidence)
+    manifest, df = summarize(folder, by, confidence, outcomes)
     _warn_partial(manifest)
+    keys = list(df.columns[: list(df.columns).index("outcome")])
+    if wide:
+        table_df = pivot(df)
+        if _write_plain(table_df, fmt):
+            return
+        _print_wide(table_df, df, keys, manifest, confidence)
+        return
     if _write_plain(df, fmt):
         return
-    keys = [c for c in df.columns if c not in _SUMMARY_VALUES]
-    table = Table(title=f"{manifest['scenario']['id']}: {len(df)} rows, {confidence:.0%} CIs")
-    for c in [*keys, "n", "failed", "p / mean", "interval / q05-q95", "median"]:
-        table.add_column(
-            c,
-            justify="left" if c in ("outcome",) else "right",
-            no_wrap=c in ("outcome", "interval / q05-q95"),  # names and ranges stay whole
+    con = _console()
+    sid = manifest["scenario"]["id"]
+    groups = df[keys].drop_duplicates().shape[0]
+    for kind, title in (("bool", "yes/no outcomes"), ("number", "numeric outcomes")):
+        part = df[df["kind"] == kind]
+        if part.empty:
+            continue
+        table = Table(
+            title=f"{sid}: {title}, {groups} {'groups' if by else 'points'}"
+            + (f", {confidence:.0%} Wilson intervals" if kind == "bool" else ""),
+            title_justify="left",
         )
-    for rec in df.to_dict(orient="records"):
-        head = [_fmt(rec[k]) for k in keys]
-        if rec["kind"] == "bool":
-            cells = [_fmt(rec["p"]), f"{_fmt(rec['ci_low'])} - {_fmt(rec['ci_high'])}", ""]
-        else:
-            cells = [_fmt(rec["mean"]), f"{_fmt(rec['q05'])} - {_fmt(rec['q95'])}",
-                     _fmt(rec["median"])]  # fmt: skip
-        table.add_row(*head, str(rec["n"]), str(rec["failed"]), *cells)
+        heads = ["runs with it", "share", "interval"] if kind == "bool" else [
+            "mean", "median", "q05 - q95"]  # fmt: skip
+        for c in [*keys, "outcome", "n", "failed", *heads]:
+            table.add_column(
+                c,
+                justify="left" if c == "outcome" else "right",
+                no_wrap=c in ("outcome", "interval", "q05 - q95"),  # names and ranges stay whole
+            )
+        for rec in part.to_dict(orient="records"):
+            head = [_fmt(rec[k]) for k in keys]
+            if kind == "bool":
+                cells = [_fmt(rec["true"]), _fmt(rec["p"]),
+                         f"{_fmt(rec['ci_low'])} - {_fmt(rec['ci_high'])}"]  # fmt: skip
+            else:
+                cells = [_fmt(rec["mean"]), _fmt(rec["median"]),
+                         f"{_fmt(rec['q05'])} - {_fmt(rec['q95'])}"]  # fmt: skip
+            table.add_row(*head, rec["outcome"], str(rec["n"]), str(rec["failed"]), *cells)
+        con.print(table)
+
+
+def _print_wide(
+    table_df: Any, df: Any, keys: list[str], manifest: dict[str, Any], confidence: float
+) -> None:
+    from rich.table import Table
+
+    kinds = dict(zip(df["outcome"], df["kind"], strict=False))
+    table = Table(
+        title=f"{manifest['scenario']['id']}: share of runs (yes/no, with its {confidence:.0%} "
+        "interval) or mean (numbers)",
+        title_justify="left",
+    )
+    for c in [*keys, "runs", *kinds]:
+        table.add_column(c, justify="right", no_wrap=c not in keys)
+    for rec in table_df.to_dict(orient="records"):
+        cells = []
+        for name, kind in kinds.items():
+            if kind == "bool":
+                cells.append(
+                    f"{_fmt(rec[name], 2)} ({_fmt(rec[name + '_low'], 2)}-"
+                    f"{_fmt(rec[name + '_high'], 2)})"
+                )
+            else:
+                cells.append(_fmt(rec[name]))
+        table.add_row(*(_fmt(rec[k]) for k in keys), str(rec["runs"]), *cells)
     _console().print(table)
 
 
-_SUMMARY_VALUES = {"kind", "runs", "failed", "n", "true", "p", "ci_low", "ci_high", "mean", "sd",
-                   "q05", "q25", "median", "q75", "q95"}  # fmt: skip
+METHODS = {
+    "factorial": "exact variance decomposition of the grid",
+    "sobol": "Sobol indices (SALib)",
+    "rbd_fast": "RBD-FAST first-order indices (SALib)",
+    "grid": "grid",
+}
 
 
 def print_sensitivity(folder: Path, outcomes: list[str] | None, fmt: str, resamples: int) -> None:
@@ -107,14 +166,36 @@ def print_sensitivity(folder: Path, outcomes: list[str] | None, fmt: str, resamp
     folder = Path(folder)
     write_atomic(folder / "sensitivity.csv", lambda p: df.to_csv(p, index=False))
     write_json(folder / "sensitivity.json", _records(df))
+    saved = f"wrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.json'}"
+    varied = manifest["columns"]["varied"]
+    if len(varied) == 1:
+        sys.stderr.write(
+            f"note: this sweep varies one parameter ({varied[0]}), so every outcome that "
+            "changes at all gets S1 = ST = 1: the indices only apportion the variation between "
+            "points, and all of it is that parameter's. Read 'between' instead: the share of "
+            "the run-to-run variance that lies between points rather than between replicates "
+            "(empty with one run per point).\n"
+        )
     if _write_plain(df, fmt):
+        sys.stderr.write(saved + "\n")
         return
     con = _console()
     design = manifest["definition"]["design"]
     for outcome, part in df.groupby("outcome", sort=False):
         key = "S1" if design not in ("sobol", "grid") else "ST"
         part = part.sort_values(key, ascending=False, na_position="last")
-        table = Table(title=f"{outcome}  ({part['method'].iloc[0]})", title_justify="left")
+        method = str(part["method"].iloc[0])
+        if part["S1"].isna().all():
+            method = "no indices"
+        between = part["between"].iloc[0]
+        share = (
+            f"; {between:.0%} of its run-to-run variance is between points"
+            if isinstance(between, float) and not math.isnan(between)
+            else ""
+        )
+        table = Table(
+            title=f"{outcome}: {METHODS.get(method, method)}{share}", title_justify="left"
+        )
         cols = ["parameter", "S1", "ST"] if key == "ST" else ["parameter", "S1"]
         for c in [*cols, "note"]:
             table.add_column(c, justify="left" if c in ("parameter", "note") else "right")
@@ -126,10 +207,10 @@ def print_sensitivity(folder: Path, outcomes: list[str] | None, fmt: str, resamp
                 cells.append(_fmt(rec[c]) + extra)
             table.add_row(*cells, rec["note"])
         con.print(table)
-    con.print(f"[dim]Saved {folder / 'sensitivity.csv'} and {folder / 'sensitivity.json'}[/dim]")
+    con.print(saved[:1].upper() + saved[1:])
 
 
-def print_discover(folder: Path, outcome: str, above: float | None, below: float | None,
+def print_discover(folder: Path, outcome: str | None, above: float | None, below: float | None,
                    false: bool, min_coverage: float, fmt: str) -> None:  # fmt: skip
     from rich.table import Table
 

@@ -170,16 +170,31 @@ def summary_cmd(
         list[str] | None,
         typer.Option(help="Group by this parameter (repeatable) instead of by point."),
     ] = None,
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this outcome, or crossed_<red line> (repeatable)."),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="One row per point (or group), one column per outcome: its frequency or "
+            "mean, with _low and _high columns for its interval.",
+        ),
+    ] = False,
     fmt: Annotated[Fmt, typer.Option("--format", help="Output format.")] = Fmt.table,
     confidence: Annotated[
         float, typer.Option(min=0.5, max=0.999, help="Confidence level of the intervals.")
     ] = 0.95,
 ) -> None:
-    """Outcome frequencies with Wilson intervals, and numeric means and quantiles."""
+    """Outcome frequencies with Wilson intervals, and numeric means and quantiles.
+
+    The table shows yes/no outcomes (frequency and interval) and numeric ones (mean and
+    quantiles) apart; --wide pivots to one row per point."""
     from ._sweep_report import print_summary
 
     with user_errors():
-        print_summary(folder, by, fmt.value, confidence)
+        print_summary(folder, by, fmt.value, confidence, outcome, wide)
 
 
 @sweep_app.command("sensitivity")
@@ -195,7 +210,10 @@ def sensitivity_cmd(
 
     Sobol samples get Sobol indices (S1, ST); LHS samples get RBD-FAST first-order
     indices (S1); grids get the exact variance decomposition of the point means (S1, ST).
-    Saved to DIR/sensitivity.csv and DIR/sensitivity.json."""
+    Each outcome also gets 'between': the share of its run-to-run variance that lies between
+    points rather than between replicates (with one parameter the indices are 1 by
+    construction, and this is the figure to read). Writes DIR/sensitivity.csv and
+    DIR/sensitivity.json."""
     from ._sweep_report import print_sensitivity
 
     with user_errors():
@@ -205,7 +223,10 @@ def sensitivity_cmd(
 @sweep_app.command("discover")
 def discover_cmd(
     folder: Annotated[Path, typer.Argument(help="A sweep folder.")],
-    outcome: Annotated[str, typer.Option(help="The outcome (or crossed_<red line>).")],
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="The outcome (or crossed_<red line>); without it, the list of them."),
+    ] = None,
     above: Annotated[
         float | None, typer.Option(help="For a numeric outcome: the case is value > X.")
     ] = None,

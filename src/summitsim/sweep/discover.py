@@ -150,15 +150,18 @@ def _mask(box: Box, x: dict[str, np.ndarray]) -> np.ndarray:
     return inside
 
 
-def discover(folder: Any, outcome: str, above: float | None = None, below: float | None = None,
-             false: bool = False, min_coverage: float = 0.5) -> dict[str, Any]:  # fmt: skip
-    """Load a sweep, define the cases, run PRIM; a JSON-ready report."""
-    from .summary import load_runs, outcome_kinds
+def discover(folder: Any, outcome: str | None, above: float | None = None,
+             below: float | None = None, false: bool = False,
+             min_coverage: float = 0.5) -> dict[str, Any]:  # fmt: skip
+    """Load a sweep, define the cases, run PRIM; a JSON-ready report. Without an outcome
+    (or with an unknown one) the error lists the outcomes the sweep has."""
+    from .summary import check_outcomes, describe_outcomes, load_runs, outcome_kinds
 
     manifest, df = load_runs(folder)
     kinds = outcome_kinds(manifest)
-    if outcome not in kinds:
-        raise SweepError(f"--outcome {outcome}: unknown (known: {', '.join(kinds)})")
+    if outcome is None:
+        raise SweepError(f"give --outcome NAME; this sweep has: {describe_outcomes(kinds)}")
+    check_outcomes(kinds, [outcome])
     varied = list(manifest["columns"]["varied"])
     if not varied:
         raise SweepError("this sweep varies no parameter; discovery needs a grid or a sample")

@@ -10,6 +10,12 @@ frequency), so replicate noise is averaged out before the analysis.
   (SALib's delta method also fits, but took minutes per outcome here.)
 - Grids: a full factorial allows the exact variance decomposition of the point means,
   ``S1`` (main effect) and ``ST`` (total effect) per parameter, without sampling error.
+
+Every row also gives ``between``: the share of the run-to-run variance of the outcome that
+lies between points rather than between replicates of a point. The indices apportion only
+the between-point part, so with one varied parameter they are 1 by construction (the row's
+note says so) and ``between`` is the figure that tells a flat outcome from one the parameter
+drives.
 """
 
 from __future__ import annotations
@@ -24,34 +30,52 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .spec import SweepError
-from .summary import load_runs, outcome_kinds
+from .summary import check_outcomes, load_runs, outcome_kinds
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["outcome", "parameter", "method", "S1", "S1_conf", "ST", "ST_conf", "note"]
+COLUMNS = [
+    "outcome", "parameter", "method", "S1", "S1_conf", "ST", "ST_conf", "between", "note"
+]  # fmt: skip
+ONE_PARAMETER = "one parameter: 1 by construction; read 'between'"
 
 
 def point_means(
     folder: Path, outcomes: list[str] | None = None
 ) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
-    """One row per point (in point-id order): the varied parameters and mean responses."""
+    """One row per point (in point-id order): the varied parameters and mean responses;
+    ``table.attrs["between"]`` holds, per outcome, the share of the run-to-run variance that
+    lies between points (see :func:`between_share`)."""
     manifest, df = load_runs(folder)
     varied = list(manifest["columns"]["varied"])
     if not varied:
         raise SweepError("this sweep varies no parameter; sensitivity needs a grid or a sample")
     kinds = outcome_kinds(manifest)
-    for name in outcomes or []:
-        if name not in kinds:
-            raise SweepError(f"--outcome {name}: unknown (known: {', '.join(kinds)})")
-    wanted = list(outcomes) if outcomes else list(kinds)
+    wanted = check_outcomes(kinds, outcomes)
     ok = df["error"].isna()
     resp = df.loc[ok, ["point_id", *wanted]].astype({w: "float64" for w in wanted})
     means = resp.groupby("point_id").mean()
     n_points = manifest["definition"]["n_points"]
     params = df.groupby("point_id")[varied].first()
     table = params.join(means, how="left").reindex(range(n_points))
+    table.attrs["between"] = {w: between_share(resp, w) for w in wanted}
     return manifest, table, wanted
+
+
+def between_share(resp: pd.DataFrame, outcome: str) -> float:
+    """The share of the variance of an outcome over runs that lies between points (the
+    parameters) rather than between the replicates of a point: 1 - within / total. NaN with
+    one run per point (nothing to compare with) or when the outcome never varies."""
+    y = resp[["point_id", outcome]].dropna()
+    counts = y.groupby("point_id")[outcome].count()
+    if y.empty or counts.max() < 2:
+        return math.nan
+    total = float(np.var(y[outcome].to_numpy()))
+    if total == 0:
+        return math.nan
+    within = float((y[outcome] - y.groupby("point_id")[outcome].transform("mean")).pow(2).mean())
+    return max(0.0, 1.0 - within / total)
 
 
 def encode(values: pd.Series, kind: str, choices: list[Any] | None) -> np.ndarray:
@@ -75,16 +99,16 @@ def analyze(
     kinds = manifest["columns"]["parameters"]
     choices = manifest["columns"].get("choices", {})
     rows: list[dict[str, Any]] = []
+    between = table.attrs.get("between", {})
     for out in wanted:
+        start = len(rows)
         y = table[out].to_numpy(dtype=float)
         if np.isnan(y).any() and design in ("sobol", "grid"):
             missing = int(np.isnan(y).sum())
             rows += _empty(out, varied, design, f"{missing} points have no successful run")
-            continue
-        if np.nanstd(y) == 0:
+        elif np.nanstd(y) == 0:
             rows += _empty(out, varied, design, "constant across points")
-            continue
-        if design == "sobol":
+        elif design == "sobol":
             rows += _sobol(out, varied, y, resamples, seed)
         elif design == "grid":
             rows += _factorial(out, varied, table[varied], y)
@@ -92,6 +116,10 @@ def analyze(
             keep = ~np.isnan(y)
             x = np.column_stack([encode(table[v], kinds[v], choices.get(v)) for v in varied])
             rows += _rbd_fast(out, varied, x[keep], y[keep], resamples, seed)
+        for row in rows[start:]:
+            row["between"] = between.get(out, math.nan)
+            if len(varied) == 1 and not row["note"]:
+                row["note"] = ONE_PARAMETER
     return manifest, pd.DataFrame(rows, columns=COLUMNS)
 
 

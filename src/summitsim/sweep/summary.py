@@ -48,8 +48,26 @@ def outcome_kinds(manifest: dict[str, Any]) -> dict[str, str]:
     return kinds
 
 
+def check_outcomes(kinds: dict[str, str], outcomes: list[str] | None) -> list[str]:
+    """The outcomes asked for (all if none), or SweepError naming the ones this sweep has."""
+    for name in outcomes or []:
+        if name not in kinds:
+            raise SweepError(
+                f"--outcome {name}: unknown; this sweep has: {describe_outcomes(kinds)}"
+            )
+    return list(outcomes) if outcomes else list(kinds)
+
+
+def describe_outcomes(kinds: dict[str, str]) -> str:
+    """``high (yes/no), level (number), ...``: the names ``--outcome`` accepts."""
+    return ", ".join(f"{k} ({'yes/no' if v == 'bool' else 'number'})" for k, v in kinds.items())
+
+
 def summarize(
-    folder: Path, by: list[str] | None = None, confidence: float = 0.95
+    folder: Path,
+    by: list[str] | None = None,
+    confidence: float = 0.95,
+    outcomes: list[str] | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """A tidy table: group keys, ``outcome``, ``kind``, ``n`` (successful runs), ``failed``,
     then ``true p ci_low ci_high`` for true/false outcomes or ``mean sd q05 ... q95``."""
@@ -62,6 +80,8 @@ def summarize(
             raise SweepError(f"--by {name}: not a parameter of this sweep ({', '.join(params)})")
     keys = list(by) if by else ["point_id", *manifest["columns"]["varied"]]
     kinds = outcome_kinds(manifest)
+    wanted = check_outcomes(kinds, outcomes)
+    kinds = {k: v for k, v in kinds.items() if k in wanted}
     ok = df[df["error"].isna()]
     groups = df.groupby(keys, sort=True, dropna=False)
     base = pd.DataFrame({"runs": groups.size(), "failed": groups["error"].count()})
@@ -72,7 +92,30 @@ def summarize(
     if "true" in out:
         out["true"] = out["true"].astype("Int64")
     order = [*keys, "outcome", "kind", "runs", "failed", "n", *BOOL_COLS, *NUM_COLS]
+    for c in order:  # the same columns whichever outcomes were asked for
+        if c not in out:
+            out[c] = pd.array([None] * len(out), dtype="Int64") if c == "true" else math.nan
     return manifest, out.sort_values([*keys], kind="stable")[order].reset_index(drop=True)
+
+
+def wide(df: pd.DataFrame) -> pd.DataFrame:
+    """The long summary as one row per group: the group keys, ``runs`` and ``failed``, then
+    per outcome ``<outcome>`` (the frequency of a yes/no outcome, the mean of a number) and
+    ``<outcome>_low``/``<outcome>_high`` (its interval; for a number the 5% and 95%
+    quantiles)."""
+    import pandas as pd
+
+    keys = list(df.columns[: list(df.columns).index("outcome")])
+    base = df.drop_duplicates(keys)[[*keys, "runs", "failed"]].reset_index(drop=True)
+    out = base
+    for name, part in df.groupby("outcome", sort=False):
+        is_bool = part["kind"].iloc[0] == "bool"
+        cols = ("p", "ci_low", "ci_high") if is_bool else ("mean", "q05", "q95")
+        piece = part[[*keys, *cols]].rename(
+            columns=dict(zip(cols, (name, f"{name}_low", f"{name}_high"), strict=True))
+        )
+        out = out.merge(piece, on=keys, how="left")
+    return pd.DataFrame(out)
 
 
 def _one(
