@@ -211,6 +211,6 @@ def _expectation(c: Compiled, r: Rationale) -> str:
         if option and p >= 0.25:
             return (
                 f", expecting {c.actors[j].name} to {describe_action(c, option)} "
-                f"(about a {p:.0%} chance)"
+                f"({'almost certainly' if p >= 0.995 else f'about a {p:.0%} chance'})"
             )
     return ""
