@@ -201,14 +201,16 @@ def no_transfer(play: Plays) -> Verdict:
 
 
 def seoul_deters(play: Plays) -> Verdict:
-    credible = freq(play(seoul_credibility=0.8), "missile_tech_transferred")
+    # With rationality counted in stakes (d5662d3) Russia is decisive: at Beijing's default
+    # tolerance its red line alone deters the transfer whatever Seoul does, so Seoul's
+    # credibility shows where Beijing tolerates it (1.0). There the effect is a step, not a
+    # slope: 0.55 at credibility 0, none from 0.4 up (100 runs each, after d5662d3).
+    credible = freq(play(seoul_credibility=0.8, beijing_tolerance=1.0), "missile_tech_transferred")
     lax = freq(play(seoul_credibility=0.0, beijing_tolerance=1.0), "missile_tech_transferred")
-    mid = freq(play(seoul_credibility=0.0), "missile_tech_transferred")
-    z1, z2 = z_more(lax, credible, N), z_more(mid, credible, N)
+    z = z_more(lax, credible, N)
     return Verdict(
-        min(z1, z2) >= THRESHOLDS["z_min"],
-        f"credible {credible:.3f}; not credible {mid:.3f} (z {z2:.1f}), "
-        f"and Beijing lax {lax:.3f} (z {z1:.1f})",
+        z >= THRESHOLDS["z_min"],
+        f"with Beijing tolerant: credible {credible:.3f}, not credible {lax:.3f} (z {z:.1f})",
     )
 
 
