@@ -16,30 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import summitsim
 from tests.conftest import ROOT
 
 HOLD = "hold"
 
-# A known engine defect, marked so that CI stays green and the test fails (XPASS, strict) the
-# moment it is fixed: then remove the mark. In policies/game.py, _continue's damped
-# fixed-point iteration only ever halves its step (whenever the residual falls by less than
-# 10% in one iteration, which a small step always does) down to 1e-4, so on a game whose
-# best replies cycle (the inspection game) it stalls far from the equilibrium, runs out of
-# MAX_ITER and returns the unconverged profile without a word. The hand values here agree
-# with Gambit's (tests/test_gambit_oracle.py).
-ENGINE_STALLS = pytest.mark.xfail(
-    strict=True,
-    reason="engine: the QRE continuation stalls on cyclic games (step only shrinks; no error "
-    "when MAX_ITER runs out)",
-)
-
 
 def engine_cases(games: Sequence[str]) -> list[Any]:
-    """``games`` as test parameters, the inspection game marked with ENGINE_STALLS."""
-    return [pytest.param(g, marks=ENGINE_STALLS) if g == "game-inspection" else g for g in games]
+    """``games`` as test parameters."""
+    return list(games)
 
 
 def scenario_path(game: str) -> Path:

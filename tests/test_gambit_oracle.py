@@ -26,7 +26,6 @@ import numpy as np
 import pytest
 
 from tests._games import (
-    ENGINE_STALLS,
     GAMES,
     HAND_LIMIT,
     HAND_NASH,
@@ -286,7 +285,6 @@ def two_by_two_yaml(a: list[int], b: list[int], ra: float, rb: float) -> str:
     )
 
 
-@ENGINE_STALLS
 def test_engine_matches_gambit_on_random_two_by_two_games(tmp_path):
     """120 seeded random games (integer payoffs in [-6, 6], rationalities 0.5 to 16): the
     engine's probabilities (turn_game) against Gambit's QRE of the same game, scaled by the

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..engine.compiled import CActor, Compiled
 from ..engine.observation import Option, TurnView, option_label
@@ -36,7 +37,9 @@ from .base import Anticipated
 R_INF = 1000.0  # "inf" rationality, in scale-free units
 TOL = 1e-8  # largest change in any probability when the iteration stops
 STAGE_TOL = 1e-4  # the same, at the intermediate stages of the continuation
-MAX_ITER = 400  # per continuation stage
+FAST_ITER = 60  # damped iterations per stage before Newton's method takes over
+NEWTON_ITER = 30  # Newton steps per stage
+MAX_SPLIT = 6  # times a stage may be halved
 FIRST_STAGE = 2.0  # the continuation starts at this (scale-free) rationality or below
 TIE = 1e-12
 PRUNE = 1e-12  # options less likely than this are left out of expectations
@@ -169,6 +172,7 @@ class TurnGame:
         self.c: Compiled = view.compiled
         self.x = view.x
         self.players = players
+        self.unsolved = 0.0  # the largest residual left where the solver gave up (0: none)
         self.slots = _slot_models(players)
         self.fns = [{s: _slot_fn(p.actor, s) for s in p.actor.slot_terms} for p in players]
         self.affine = [self._affine(i) for i in range(len(players))]
@@ -352,26 +356,119 @@ def _stages(game: TurnGame, coupled: list[int]) -> list[float]:
 
 
 def _continue(game: TurnGame, sigma: list[Mixed], coupled: list[int]) -> None:
-    alpha = 1.0
-    stages = _stages(game, coupled)
-    for scale in stages:
-        alpha = min(1.0, 2 * alpha)
-        prev = math.inf
-        tol = TOL if scale == 1.0 else STAGE_TOL  # on the way, close is enough to stay on branch
-        for _ in range(MAX_ITER):
-            new = {i: respond(game, i, sigma, scale) for i in coupled}
-            res = max(abs(a - b) for i in coupled for a, b in zip(new[i], sigma[i], strict=True))
-            if res < tol:
-                for i in coupled:
-                    sigma[i] = new[i]
+    """Follow the branch stage by stage; a stage that cannot be solved from the last one is
+    split in two (up to MAX_SPLIT times), as a path-follower shortens its step."""
+    lo = 0.0
+    for scale in _stages(game, coupled):
+        _follow(game, sigma, coupled, lo, scale, 0)
+        lo = scale
+
+
+def _follow(
+    game: TurnGame, sigma: list[Mixed], coupled: list[int], lo: float, hi: float, depth: int
+) -> None:
+    tol = TOL if hi == 1.0 else STAGE_TOL  # on the way, close is enough to stay on the branch
+    found = _solve_at(game, sigma, coupled, hi, tol)
+    if found is not None:
+        for i, s in zip(coupled, found, strict=True):
+            sigma[i] = s
+        return
+    if depth >= MAX_SPLIT:
+        game.unsolved = max(game.unsolved, _residual(game, sigma, coupled, hi))
+        return
+    mid = 0.5 * (lo + hi)
+    _follow(game, sigma, coupled, lo, mid, depth + 1)
+    _follow(game, sigma, coupled, mid, hi, depth + 1)
+
+
+def _residual(game: TurnGame, sigma: list[Mixed], coupled: list[int], scale: float) -> float:
+    return max(
+        abs(a - b)
+        for i in coupled
+        for a, b in zip(respond(game, i, sigma, scale), sigma[i], strict=True)
+    )
+
+
+def _solve_at(
+    game: TurnGame, start: list[Mixed], coupled: list[int], scale: float, tol: float
+) -> list[Mixed] | None:
+    """The coupled players' strategies at this precision, from ``start``: a damped iteration
+    (its step grows after progress and shrinks after none), then Newton's method from the best
+    point it reached. None if neither gets within ``tol``."""
+    sigma = list(start)
+    best, best_res = [sigma[i] for i in coupled], math.inf
+    alpha, prev = 1.0, math.inf
+    for _ in range(FAST_ITER):
+        new = [respond(game, i, sigma, scale) for i in coupled]
+        res = max(
+            abs(a - b)
+            for i, n in zip(coupled, new, strict=True)
+            for a, b in zip(n, sigma[i], strict=True)
+        )
+        if res < tol:
+            return new
+        if res < best_res:
+            best, best_res = [sigma[i] for i in coupled], res
+        alpha = min(1.0, alpha * 1.5) if res < 0.9 * prev else max(alpha * 0.5, 1e-3)
+        prev = res
+        for i, n in zip(coupled, new, strict=True):
+            sigma[i] = [(1 - alpha) * a + alpha * b for a, b in zip(sigma[i], n, strict=True)]
+    for i, s in zip(coupled, best, strict=True):
+        sigma[i] = s
+    return _newton(game, sigma, coupled, scale, tol)
+
+
+def _newton(
+    game: TurnGame, sigma: list[Mixed], coupled: list[int], scale: float, tol: float
+) -> list[Mixed] | None:
+    """Newton's method on sigma = logit(lambda x EU(sigma)) for the coupled players, each
+    strategy written by all its probabilities but the first (the Jacobian by finite
+    differences along the simplex), with the step halved until the residual falls."""
+    import numpy as np
+
+    sizes = [len(sigma[i]) - 1 for i in coupled]
+
+    def unpack(y: Any) -> list[Mixed]:
+        out, k = list(sigma), 0
+        for i, n in zip(coupled, sizes, strict=True):
+            rest = [max(0.0, float(v)) for v in y[k : k + n]]
+            first = max(0.0, 1.0 - sum(rest))
+            total = first + sum(rest)
+            out[i] = [first / total, *(v / total for v in rest)]
+            k += n
+        return out
+
+    def g(y: Any) -> Any:
+        s = unpack(y)
+        r = [respond(game, i, s, scale)[1:] for i in coupled]
+        return np.asarray(y) - np.concatenate([np.asarray(v) for v in r])
+
+    y = np.concatenate([np.asarray(sigma[i][1:]) for i in coupled])
+    gy = g(y)
+    for _ in range(NEWTON_ITER):
+        if float(np.max(np.abs(gy))) < tol:
+            return [unpack(y)[i] for i in coupled]
+        jac = np.empty((len(y), len(y)))
+        for k in range(len(y)):
+            h = 1e-7 if y[k] < 0.5 else -1e-7
+            step = y.copy()
+            step[k] += h
+            jac[:, k] = (g(step) - gy) / h
+        try:
+            delta = np.linalg.solve(jac, -gy)
+        except np.linalg.LinAlgError:
+            return None
+        t, norm = 1.0, float(np.max(np.abs(gy)))
+        while t > 1e-4:
+            cand = np.clip(y + t * delta, 0.0, 1.0)
+            gc = g(cand)
+            if float(np.max(np.abs(gc))) < norm:
+                y, gy = cand, gc
                 break
-            if res >= 0.9 * prev:
-                alpha = max(alpha * 0.5, 1e-4)
-            prev = res
-            for i in coupled:
-                sigma[i] = [
-                    (1 - alpha) * a + alpha * b for a, b in zip(sigma[i], new[i], strict=True)
-                ]
+            t *= 0.5
+        else:
+            return None
+    return [unpack(y)[i] for i in coupled] if float(np.max(np.abs(gy))) < tol else None
 
 
 def level_k(game: TurnGame, depth: int, levels: dict[int, list[Mixed]]) -> list[Mixed]:
