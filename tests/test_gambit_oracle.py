@@ -40,6 +40,8 @@ from tests._games import (
 )
 from tests.conftest import need
 
+pytestmark = pytest.mark.gambit
+
 try:
     import pygambit as gbt
 except ImportError:  # pragma: no cover - a dev dependency; need() fails in CI without it
