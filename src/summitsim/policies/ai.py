@@ -291,11 +291,19 @@ def _rationale(
         anticipated=[a for ants in p.anticipated for a in ants],
         expected_refusal=sorted({k for ks in p.refused for k in ks}),
         expected=_expected(game, i, sigma),
-        concept="logit QRE" if p.actor.depth is None else f"level-{p.actor.depth}",
+        concept=_concept(game, p.actor),
     )
     if p.options[pick]:
         r.explain = partial(_explain, c, i, game.x, p.deltas[pick])
     return r
+
+
+def _concept(game: TurnGame, actor: CActor) -> str:
+    if actor.depth is not None:
+        return f"level-{actor.depth}"
+    if game.unsolved > 1e-6:  # the solver gave up somewhere on the branch: say so
+        return f"logit QRE (not fully converged: residual {game.unsolved:.1e})"
+    return "logit QRE"
 
 
 def _expected(game: TurnGame, i: int, sigma: list[Mixed]) -> list[tuple[int, Option, float]]:
