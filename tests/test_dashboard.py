@@ -720,3 +720,48 @@ def test_port_in_use_is_one_line_exit_2():
     assert proc.returncode == 2
     expected = f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     assert proc.stderr.strip() == expected
+
+
+def test_compare_plays_the_same_runs_in_worker_processes(monkeypatch):
+    """Compare splits its seeds between worker processes; where a run is played changes
+    nothing (each setting's runs are those of summitsim.run, in seed order)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from summitsim.dashboard import page_compare as pc
+
+    loaded = summitsim.load_scenario("pyongyang-2024")
+    settings = [("a", dict(DEFAULTS)), ("b", {**DEFAULTS, "seoul_credibility": 0.0})]
+    monkeypatch.setattr(pc, "_POOL", None)
+    inline = pc.play_settings(loaded, settings, 5, 6)
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn")) as pool:
+        monkeypatch.setattr(pc, "_POOL", pool)
+        split = pc.play_settings(loaded, settings, 5, 6)
+    assert split == inline
+    expected = [
+        summitsim.run(seed=s, params={"seoul_credibility": 0.0}, turns=6).outcomes for s in range(5)
+    ]
+    assert [r["outcomes"] for r in split["b"]] == expected
+
+
+def test_no_compare_worker_outlives_the_dashboard():
+    from _browser import dashboard_server
+
+    def children(pid: int) -> set[int]:
+        path = Path(f"/proc/{pid}/task/{pid}/children")
+        return {int(x) for x in path.read_text().split()} if path.exists() else set()
+
+    from summitsim.sweep.executors import default_workers
+
+    cores = default_workers()
+    with dashboard_server("pyongyang-2024") as srv:
+        workers = children(srv.proc.pid)
+        assert len(workers) >= (cores if cores > 1 else 0)  # one per core
+        srv.proc.kill()  # not even a clean stop
+        srv.proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.2)
+    alive = [w for w in workers if Path(f"/proc/{w}/status").exists()
+             and "zombie" not in Path(f"/proc/{w}/status").read_text()]  # fmt: skip
+    assert alive == []

@@ -432,4 +432,8 @@ def create_app(
     for page in pages:
         if page.callbacks is not None:
             page.callbacks(app, ctx)
+    if warm:
+        from .page_compare import start_pool
+
+        start_pool()  # Compare's worker processes, forked before the server's threads start
     return app

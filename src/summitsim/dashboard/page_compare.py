@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import os
 import secrets
 import string
 import threading
@@ -40,6 +42,102 @@ MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × t
 MAX_KEPT = 8  # recent comparisons kept for their CSV
 _KEPT: OrderedDict[str, str] = OrderedDict()
 _LOCK = threading.Lock()
+_POOL: Any = None  # worker processes for Compare's runs (see start_pool)
+
+
+# ----- playing the runs: in worker processes when there are cores for them ----------------------
+def _watch_parent(parent: int) -> None:
+    """A Compare worker leaves Ctrl-C to the dashboard, and exits when the dashboard is gone
+    (however it ended), so no worker outlives it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def start_pool(workers: int | None = None) -> int:
+    """Start worker processes for Compare, one per core (``SUMMITSIM_DASHBOARD_WORKERS``
+    overrides; 1 plays every run in the server process). They are forked from this process,
+    which must not yet run other threads (the dashboard calls this before it serves), after
+    the engine is imported; runs are deterministic, so where a run is played changes
+    nothing. Returns the number of workers (0: none started)."""
+    global _POOL
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..sweep.executors import default_workers
+
+    if _POOL is not None:
+        return int(_POOL._max_workers)
+    env = os.environ.get("SUMMITSIM_DASHBOARD_WORKERS", "")
+    n = workers or (int(env) if env.isdigit() else default_workers())
+    if n < 2 or threading.active_count() > 1 or "fork" not in mp.get_all_start_methods():
+        return 0
+    import summitsim.api  # noqa: F401  (imported once, before forking)
+
+    _POOL = ProcessPoolExecutor(
+        max_workers=n,
+        mp_context=mp.get_context("fork"),
+        initializer=_watch_parent,
+        initargs=(os.getpid(),),
+    )
+    for f in [_POOL.submit(os.getpid) for _ in range(n)]:
+        f.result()
+    import atexit
+
+    atexit.register(stop_pool)
+    return n
+
+
+def stop_pool() -> None:
+    """Stop Compare's worker processes (at exit, before Python tears its modules down)."""
+    global _POOL
+    pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def play(loaded: Any, params: dict[str, Any], seeds: list[int], turns: int) -> list[Any]:
+    """The compact results of one setting over ``seeds`` (in a worker process)."""
+    from ..api import run
+
+    return [
+        compact(run(loaded, seed=seed, params=params, turns=turns, rationales=False))
+        for seed in seeds
+    ]
+
+
+def play_settings(
+    loaded: Any, settings: list[tuple[str, dict[str, Any]]], n_seeds: int, turns: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Every setting over seeds 0..n_seeds-1: split between the workers when there are any."""
+    global _POOL
+    seeds = list(range(n_seeds))
+    pool = _POOL
+    if pool is not None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        per = max(1, math.ceil(n_seeds / pool._max_workers))
+        try:
+            futures = [
+                (name, pool.submit(play, loaded, params, seeds[k : k + per], turns))
+                for name, params in settings
+                for k in range(0, n_seeds, per)
+            ]
+            out: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in settings}
+            for name, f in futures:
+                out[name].extend(f.result())
+            return out
+        except BrokenProcessPool:  # a worker died: play here from now on
+            _POOL = None
+    return {name: play(loaded, params, seeds, turns) for name, params in settings}
 
 
 def setting_card(spec: Any, i: int, labels: Labels | None = None) -> html.Div:
@@ -302,8 +400,6 @@ def runs_csv(
 
 
 def callbacks(app: Any, ctx: DashContext) -> None:
-    from ..api import run
-
     @app.callback(
         Output("cmp-settings", "children"),
         Output("cmp-message", "children", allow_duplicate=True),
@@ -396,14 +492,9 @@ def callbacks(app: Any, ctx: DashContext) -> None:
                 field = f"{s}|{exc.field}" if exc.field else None
                 message = error_box(f"{names[s]}: {exc}")
                 return no_update, message, no_update, no_update, no_update, field
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for s in order:
-            groups[names[s]] = [
-                compact(
-                    run(req.scenario, seed=seed, params=parsed[s], turns=turns_i, rationales=False)
-                )
-                for seed in range(n_seeds)
-            ]
+        groups = play_settings(
+            req.scenario, [(names[s], parsed[s]) for s in order], n_seeds, turns_i
+        )
         spec = req.scenario.spec
         names_of = Labels.from_spec(spec)
         variables = list(spec.variables)
