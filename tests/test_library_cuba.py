@@ -1,0 +1,187 @@
+"""cuba-1962 teaches what it is meant to: Moscow's resolve decides whether it bargains, a
+credible US strike threat slows the covert work on the sites, Washington blockades rather than
+bombs, and Moscow prefers trading its missiles for the Jupiters to withdrawing them for a
+pledge alone.
+
+As in tests/test_behaviour.py, each claim is about some actors' reasoning (``reasons_of``),
+must hold when the AI plays, and must fail when those actors play at random instead (or it
+would test nothing of the AI). Statistics: a one-sided two-proportion (or two-mean) z-test at
+z >= 3, or a Wilson 99.9% interval for one frequency.
+
+Measured with N = 150 seeds (AI / Soviet Union at random / United States at random):
+  deal, resolve 0 vs 1               1.00 vs 0.00 / 0.41 vs 0.41 / 1.00 vs 0.00
+  covert work, credibility 0 vs 1    5.8 vs 3.4 per run / equal / —
+  quarantine; air strike (defaults)  0.98; 0.00 / — / 1.00; 0.99
+  trade vs withdrawal-only deal      0.78 vs 0.00 / 0.2 vs 0.2 / —
+(see the THRESHOLDS below; re-measure them when the AI or the scenario changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pytest
+
+import summitsim
+from summitsim.policies.simple import RandomPolicy
+from tests.test_behaviour import mean_interval, wilson, z_means_more, z_more
+
+pytestmark = pytest.mark.slow
+
+SCENARIO = "cuba-1962"
+N = 150
+
+THRESHOLDS = {
+    "z_min": 3.0,
+    # Washington quarantines in nearly every run (lower bound above 0.8) and almost never
+    # bombs (upper bound below 0.1; 0 of 150 gives 0.07): at random it bombs in most runs.
+    "quarantine_min": 0.8,
+    "air_strike_max": 0.1,
+}
+
+
+@dataclass(frozen=True)
+class Plays:
+    name: str
+    random: tuple[str, ...] = ()
+
+    def __call__(self, **params: Any) -> tuple[Any, ...]:
+        return _runs(self.random, tuple(sorted(params.items())))
+
+
+@cache
+def _runs(random: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
+    policies = {a: RandomPolicy() for a in random}
+    return tuple(
+        summitsim.run(SCENARIO, seed=s, params=dict(params), policies=policies, rationales=False)
+        for s in range(N)
+    )
+
+
+AI = Plays("the AI")
+RANDOM_SOVIET = Plays("the Soviet Union at random", ("soviet_union",))
+RANDOM_US = Plays("the United States at random", ("united_states",))
+
+
+def times(r: Any, actor: str, move: str) -> int:
+    a = r.actions
+    return int(((a.actor == actor) & (a.move == move) & (a.status == "done")).sum())
+
+
+def share(results: tuple[Any, ...], test: Callable[[Any], bool]) -> float:
+    return sum(bool(test(r)) for r in results) / len(results)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    holds: bool
+    detail: str
+
+
+def resolve_blocks_deal(play: Plays) -> Verdict:
+    low = share(play(khrushchev_resolve=0.0), lambda r: r.outcomes["missiles_withdrawn"])
+    high = share(play(khrushchev_resolve=1.0), lambda r: r.outcomes["missiles_withdrawn"])
+    z = z_more(low, high, N)
+    detail = f"deal {low:.2f} (resolve 0) vs {high:.2f} (1), z={z:.1f}"
+    return Verdict(z >= THRESHOLDS["z_min"], detail)
+
+
+def credibility_slows_covert_work(play: Plays) -> Verdict:
+    def work(results):
+        return [times(r, "soviet_union", "continue_construction") for r in results]
+
+    lax, firm = work(play(us_strike_credibility=0.0)), work(play(us_strike_credibility=1.0))
+    z = z_means_more(lax, firm)
+    return Verdict(
+        z >= THRESHOLDS["z_min"],
+        f"covert work {mean_interval(lax)[0]:.2f} (credibility 0) vs "
+        f"{mean_interval(firm)[0]:.2f} (1), z={z:.1f}",
+    )
+
+
+def blockade_not_bombs(play: Plays) -> Verdict:
+    runs = play()
+    q = share(runs, lambda r: r.outcomes["quarantine_imposed"])
+    s = share(runs, lambda r: r.outcomes["air_strike"])
+    ok = (
+        wilson(q, N)[0] > THRESHOLDS["quarantine_min"]
+        and wilson(s, N)[1] < THRESHOLDS["air_strike_max"]
+    )
+    return Verdict(ok, f"quarantine {q:.2f}, air strike {s:.2f}")
+
+
+def trade_over_pledge_alone(play: Plays) -> Verdict:
+    runs = play()
+    trade = share(runs, lambda r: times(r, "soviet_union", "propose_missile_trade") > 0)
+    alone = share(runs, lambda r: times(r, "soviet_union", "offer_withdrawal") > 0)
+    z = z_more(trade, alone, N)
+    detail = f"trade {trade:.2f} vs pledge alone {alone:.2f}, z={z:.1f}"
+    return Verdict(z >= THRESHOLDS["z_min"], detail)
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    statement: str
+    reasons_of: tuple[str, ...]
+    check: Callable[[Plays], Verdict]
+
+
+CLAIMS = [
+    Claim(
+        "resolve_blocks_deal",
+        "Khrushchev's resolve decides whether Moscow bargains",
+        ("soviet_union",),
+        resolve_blocks_deal,
+    ),
+    Claim(
+        "credibility_slows_covert_work",
+        "a credible US strike threat slows the secret work on the sites",
+        ("soviet_union",),
+        credibility_slows_covert_work,
+    ),
+    Claim(
+        "blockade_not_bombs",
+        "Washington blockades rather than bombs",
+        ("united_states",),
+        blockade_not_bombs,
+    ),
+    Claim(
+        "trade_over_pledge_alone",
+        "Moscow prefers the Jupiter trade to withdrawing for a pledge alone",
+        ("soviet_union",),
+        trade_over_pledge_alone,
+    ),
+]
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
+def test_the_ai_teaches_the_lesson(claim):
+    verdict = claim.check(AI)
+    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+
+
+@pytest.mark.parametrize("play", [RANDOM_SOVIET, RANDOM_US], ids=lambda p: p.name)
+def test_random_play_refutes_every_claim_about_reasoning(play):
+    about = [c for c in CLAIMS if set(c.reasons_of) & set(play.random)]
+    assert about
+    still = {c.name: v.detail for c in about if (v := c.check(play)).holds}
+    assert not still, f"these claims hold with {play.name}: {still}"
+
+
+def test_covert_work_is_hidden_until_detected():
+    """The engine's covert-move machinery as the scenario uses it: a detected construction
+    is marked with the turn it was found, never before the turn it was taken."""
+    found = 0
+    for seed in range(20):
+        r = summitsim.run(SCENARIO, seed=seed)
+        for turn in r.to_dict()["turns"]:
+            for act in turn["actions"]:
+                seen = act.get("detected_turn")
+                if act["move"] == "continue_construction" and act.get("covert") and seen:
+                    found += 1
+                    assert seen >= turn["turn"]
+    assert found > 0
