@@ -47,8 +47,14 @@ def validate(
 
 
 @app.command()
-def scenarios() -> None:
-    """List the bundled scenarios (* marks the default), grouped by their first tag."""
+def scenarios(
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Only scenarios with this tag (repeat: all of them)."),
+    ] = None,
+) -> None:
+    """List the bundled scenarios (* marks the default), grouped by their first tag, with
+    their tags; --tag keeps those that carry every tag given."""
     from ..engine.registry import bundled, default_scenario, load_scenario
     from ..scenario import ScenarioError
 
@@ -62,12 +68,19 @@ def scenarios() -> None:
         try:
             s = load_scenario(sid).spec
         except ScenarioError as exc:
-            groups.setdefault("", []).append(f"  {sid:<{width}} (invalid: {exc.problems[0]})")
+            if not tag:
+                groups.setdefault("", []).append(f"  {sid:<{width}} (invalid: {exc.problems[0]})")
+            continue
+        if tag and not set(tag) <= set(s.meta.tags):
             continue
         mark = "*" if sid == default else " "
         turns = f"{s.meta.turns} {PER_TURN[s.meta.turn_length]} turn{'s' * (s.meta.turns != 1)}"
         line = f"{mark} {sid:<{width}} {s.meta.title} ({turns}, {len(s.actors)} actors)"
+        if len(s.meta.tags) > 1:
+            line += f" [{', '.join(s.meta.tags)}]"
         groups.setdefault(s.meta.tags[0] if s.meta.tags else "", []).append(line)
+    if not groups:
+        fail(f"no bundled scenario has the tag(s): {', '.join(tag or [])}", EXIT_INPUT)
     blocks = [
         "\n".join(([tag] if tag else []) + groups[tag])
         for tag in sorted(groups)  # untagged ("") first
