@@ -8,12 +8,12 @@ must hold when the AI plays, and must fail when those actors play at random inst
 would test nothing of the AI). Statistics: a one-sided two-proportion (or two-mean) z-test at
 z >= 3, or a Wilson 99.9% interval for one frequency.
 
-Measured with N = 150 seeds (AI / Soviet Union at random / United States at random):
-  deal, resolve 0 vs 1               1.00 vs 0.00 / 0.41 vs 0.41 / 1.00 vs 0.00
-  covert work, credibility 0 vs 1    5.8 vs 3.4 per run / equal / —
-  quarantine; air strike (defaults)  0.98; 0.00 / — / 1.00; 0.99
-  trade vs withdrawal-only deal      0.78 vs 0.00 / 0.2 vs 0.2 / —
-(see the THRESHOLDS below; re-measure them when the AI or the scenario changes).
+Measured with the AI over 60 seeds while tuning the scenario: the deal in 1.00 of runs at
+resolve 0 and 0.00 at resolve 1; the secret work 5.8 times a run at strike credibility 0 and
+3.4 at 1; quarantine 0.98 and air strike 0.00 at the defaults; the Jupiter trade 0.78 and the
+pledge-alone deal 0.00. With N = 150 all four claims hold for the AI and fail when the actors
+whose reasoning they are about play at random (the refutation tests below); re-measure the
+THRESHOLDS when the AI or the scenario changes.
 """
 
 from __future__ import annotations
