@@ -318,6 +318,8 @@ def timeline_figure(
             }
         )
         last_row = (k - 2) // cols == rows - 1 or (k - 2) + cols >= n
+        # fixed margins, not automargin: with a pair of axes per chart, automatic margins
+        # make Plotly lay the figure out again and again (four times slower to draw)
         layout[f"xaxis{k}"] = {
             "domain": xdom,
             "anchor": ya,
@@ -325,14 +327,22 @@ def timeline_figure(
             "range": [first_x, last_x],
             "title": {"text": _turn_axis_title(result) if last_row else ""},
             "showticklabels": True,
+            "automargin": False,
+            "nticks": 6,
         }
         yaxis: dict[str, Any] = {
             "domain": ydom,
             "anchor": xa,
-            "title": {"text": esc(unit), "font": {"size": 11}},
+            "title": {"text": esc(unit), "font": {"size": 11}, "standoff": 4},
+            "automargin": False,
+            "nticks": 5,
         }
         if v.startswith("rel:"):
             yaxis["range"] = [-1.05, 1.05]
+        elif min(ys) == max(ys):  # a flat line: show it inside the variable's bounds
+            lo, hi = L.bounds.get(v, (ys[0] - 1.0, ys[0] + 1.0))
+            pad = max(1.0, 0.05 * (hi - lo))
+            yaxis["range"] = [max(lo, ys[0] - pad), min(hi, ys[0] + pad)]
         layout[f"yaxis{k}"] = yaxis
         layout["annotations"].append(_panel_title(name, xdom, ydom))
         for c in crossed:
@@ -357,6 +367,7 @@ def timeline_figure(
         "range": [first_x, last_x],
         "showticklabels": False,
         "showgrid": True,
+        "automargin": False,
     }
     layout["yaxis"] = {
         "domain": [round(strip_bottom, 4), strip_top],
@@ -367,6 +378,7 @@ def timeline_figure(
         "range": [-0.6, 2.6],
         "showgrid": False,
         "tickfont": {"size": 10},
+        "automargin": False,
     }
 
     def rl_text(c: dict[str, Any], what: str) -> str:
@@ -448,7 +460,7 @@ def timeline_figure(
         )
     fig = go.Figure({"data": traces, "layout": layout}, _validate=False)
     _base_layout(fig, title, int(total), legend_y=-70 / plot_px)
-    fig.update_layout(margin={"b": 70})
+    fig.update_layout(margin={"b": 70, "l": 120})  # room for the strip's labels
     return fig
 
 
