@@ -40,7 +40,7 @@ STAGE_TOL = 1e-4  # the same, at the intermediate stages of the continuation
 FAST_ITER = 60  # damped iterations per stage before Newton's method takes over
 NEWTON_ITER = 30  # Newton steps per stage
 MAX_SPLIT = 6  # times a stage may be halved
-FIRST_STAGE = 2.0  # the continuation starts at this (scale-free) rationality or below
+FIRST_STAGE = 4.0  # the continuation starts at this (scale-free) rationality or below
 TIE = 1e-12
 PRUNE = 1e-12  # options less likely than this are left out of expectations
 
