@@ -215,8 +215,8 @@ def turn_log(
     height: int = 520,
 ) -> list[Any]:
     """Filters (actors, turns), the rows they filter (a store) and the table: one sandboxed
-    iframe of escaped HTML (it runs no script, ``sandbox=""``), rebuilt in the browser when
-    a filter changes."""
+    iframe of escaped HTML (it runs no script, ``sandbox=""``), written in the browser from
+    the rows and rewritten when a filter changes (the rows travel once, not twice)."""
     columns = F.TURN_LOG_COLUMNS
     cells = [[_log_cell(r[c]) for c in columns] for r in rows]
     n_turns = max(1, len(result["turns"]) - 1)
@@ -261,9 +261,8 @@ def turn_log(
             id={"type": f"{prefix}-log-rows", "index": i},
             data={"columns": columns, "rows": cells, "css": _LOG_CSS},
         ),
-        html.Iframe(
+        html.Iframe(  # its table is written in the browser from the rows (JS_FILTER_LOG)
             id={"type": f"{prefix}-log-frame", "index": i},
-            srcDoc=_log_doc(columns, cells),
             sandbox="",
             title="Turn log",
             style={"width": "100%", "height": f"{height}px", "border": "1px solid #e3e3e3"},
@@ -546,8 +545,7 @@ def callbacks(app: Any, ctx: DashContext) -> None:
         Output({"type": "run-log-frame", "index": MATCH}, "srcDoc"),
         Input({"type": "run-log-actors", "index": MATCH}, "value"),
         Input({"type": "run-log-turns", "index": MATCH}, "value"),
-        State({"type": "run-log-rows", "index": MATCH}, "data"),
-        prevent_initial_call=True,
+        Input({"type": "run-log-rows", "index": MATCH}, "data"),
     )
     app.clientside_callback(
         JS_LINK_TURN,
