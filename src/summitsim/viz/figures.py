@@ -318,8 +318,7 @@ def timeline_figure(
             }
         )
         last_row = (k - 2) // cols == rows - 1 or (k - 2) + cols >= n
-        # fixed margins, not automargin: with a pair of axes per chart, automatic margins
-        # make Plotly lay the figure out again and again (four times slower to draw)
+        # fixed margins: the layout is known, and the figure's own margin makes room
         layout[f"xaxis{k}"] = {
             "domain": xdom,
             "anchor": ya,
