@@ -44,3 +44,24 @@ class Live:
     def stop(self) -> None:
         self.srv.shutdown()
         self.srv.server_close()
+
+
+def served_game(tmp_path: Any, scenario: Any, teams: list[str], seed: int, turns: int) -> Any:
+    """A game of ``scenario`` served on 127.0.0.1, with a signed-in client per team and one for
+    the instructor: yields ``(store, clients)``; a generator for a pytest fixture."""
+    gdef = new_def(str(scenario), teams, seed=seed, turns=turns)
+    db = tmp_path / "g.sqlite"
+    codes, instructor = create(db, gdef, deadline_minutes=10)
+    store = GameStore(db)
+    srv = make_server(store, "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+
+    def login(code: str) -> Client:
+        c = Client(base)
+        assert c.login(code).status_code == 302
+        return c
+
+    yield store, {**{k: login(v) for k, v in codes.items()}, "instructor": login(instructor)}
+    srv.shutdown()
+    srv.server_close()

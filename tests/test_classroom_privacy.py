@@ -10,14 +10,10 @@ lines it passes to ``redact`` for a team's view) keeps it off Alpha's page.
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
-from summitsim.classroom.client import Client
-from summitsim.classroom.game import new_def
-from summitsim.classroom.server import make_server
-from summitsim.classroom.store import GameStore, create
+from tests._classroom import served_game
 from tests.conftest import ROOT
 
 SCENARIO = ROOT / "tests" / "data" / "private-warning.yaml"
@@ -25,22 +21,7 @@ SCENARIO = ROOT / "tests" / "data" / "private-warning.yaml"
 
 @pytest.fixture
 def game(tmp_path):
-    gdef = new_def(str(SCENARIO), ["a", "b"], seed=2, turns=3)
-    db = tmp_path / "g.sqlite"
-    codes, instructor = create(db, gdef, deadline_minutes=10)
-    store = GameStore(db)
-    srv = make_server(store, "127.0.0.1", 0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{srv.server_port}"
-
-    def login(code: str) -> Client:
-        c = Client(base)
-        assert c.login(code).status_code == 302
-        return c
-
-    yield store, {**{k: login(v) for k, v in codes.items()}, "instructor": login(instructor)}
-    srv.shutdown()
-    srv.server_close()
+    yield from served_game(tmp_path, SCENARIO, ["a", "b"], seed=2, turns=3)
 
 
 def text(resp) -> str:
