@@ -27,6 +27,7 @@ import pytest
 import summitsim
 from summitsim.engine.registry import get_compiled
 from summitsim.policies.simple import RandomPolicy, ScriptedPolicy
+from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
 
@@ -81,16 +82,6 @@ THRESHOLDS: dict[str, float] = {
 
 
 # ----- statistics --------------------------------------------------------------------------
-def wilson(p: float, n: int, z: float = 3.29) -> tuple[float, float]:
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def z_more(p_hi: float, p_lo: float, n: int) -> float:
-    pooled = (p_hi + p_lo) / 2
-    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * 2 / n)
-    return (p_hi - p_lo) / se
 
 
 def mean_interval(values: list[float], z: float = 3.29) -> tuple[float, float, float]:

@@ -4,7 +4,6 @@ team's view of a classroom game, shows another actor's covert move before it is 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,9 @@ from summitsim.classroom.game import redact
 from summitsim.engine.model import SummitModel
 from summitsim.engine.registry import bundled
 from summitsim.policies import RandomPolicy
+from tests._stats import wilson
 
 COVERT = str(Path(__file__).parent / "data" / "covert.yaml")
-
-
-def wilson(p: float, n: int, z: float = 3.29) -> tuple[float, float]:
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def test_a_credible_red_line_on_the_act_pushes_the_move_underground():

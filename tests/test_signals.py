@@ -9,7 +9,6 @@ so 2 and 2). A signal adds strength x reliability x (0.25 + cost + stake) observ
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,9 @@ from summitsim.engine.model import SummitModel
 from summitsim.engine.registry import get_compiled
 from summitsim.policies import AIPolicy, ScriptedPolicy
 from summitsim.scenario import load_text
+from tests._stats import z_more
 
 SIGNALS = str(Path(__file__).parent / "data" / "signals.yaml")
-
-
-def z_more(p_hi: float, p_lo: float, n_hi: int, n_lo: int) -> float:
-    pooled = (p_hi * n_hi + p_lo * n_lo) / (n_hi + n_lo)
-    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / n_hi + 1 / n_lo))
-    return (p_hi - p_lo) / se
 
 
 def action(move: str, **params: Any) -> int:

@@ -17,23 +17,12 @@ from typing import Any
 import pytest
 
 import summitsim
+from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
 
 SCENARIO = "pyongyang-2024"
 N = 300
-
-
-def wilson(p: float, n: int, z: float = 3.29) -> tuple[float, float]:
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
-def z_more(p_hi: float, p_lo: float, n: int) -> float:
-    pooled = (p_hi + p_lo) / 2
-    se = math.sqrt(max(pooled * (1 - pooled), 1e-12) * 2 / n)
-    return (p_hi - p_lo) / se
 
 
 @cache
