@@ -8,8 +8,9 @@ expressions. No YAML, pydantic or file access happens after this step.
 from __future__ import annotations
 
 import ast
+import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,7 @@ class CAction:
     detection: Fn | None = None  # covert: the chance per turn of being detected
     on_detection: tuple[CEffect, ...] = ()
     signal: CSignal | None = None
+    obligation: int | None = None  # a breaking move: the obligation it breaks
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,68 @@ class CInject:
 
 
 @dataclass(frozen=True)
+class CObligation:
+    """A commitment a deal creates (see :class:`summitsim.scenario.schema.Obligation`);
+    ``flows`` are per unit of the agreed level on a range issue."""
+
+    index: int
+    id: str
+    deal: int
+    issue: int
+    by: int
+    description: str
+    flows: tuple[tuple[int, float], ...]
+    action: int  # the breaking move
+
+
+@dataclass(frozen=True)
+class CLevel:
+    """One level of an issue: at signing ``effects``; each turn ``flows``; ``obligations``
+    (indices); ``scale`` multiplies obligation flows (a range issue's amount, else 1)."""
+
+    id: str
+    name: str
+    description: str
+    value: float | None  # a range issue's amount
+    effects: tuple[CEffect, ...]
+    flows: tuple[tuple[int, float], ...]
+    obligations: tuple[int, ...]
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class CIssue:
+    id: str
+    name: str
+    description: str
+    unit: str
+    levels: tuple[CLevel, ...]
+
+
+@dataclass(frozen=True)
+class CDeal:
+    index: int
+    id: str
+    name: str
+    description: str
+    parties: tuple[int, ...]
+    at_turn: int | None
+    when: Fn | None
+    attempts: int
+    rounds: int
+    discount: float
+    walk_away: tuple[float, ...]  # per party, in its utility
+    issues: tuple[CIssue, ...]
+
+    def packages(self) -> list[tuple[int, ...]]:
+        """Every package: one level index per issue."""
+        return list(itertools.product(*(range(len(i.levels)) for i in self.issues)))
+
+    def describe(self, package: Sequence[int]) -> dict[str, str]:
+        return {i.id: i.levels[k].id for i, k in zip(self.issues, package, strict=True)}
+
+
+@dataclass(frozen=True)
 class COutcome:
     id: str
     description: str
@@ -195,6 +259,8 @@ class Compiled:
     belief_strength: float
     actor_index: dict[str, int] = field(default_factory=dict)
     stakes: list[float] = field(default_factory=list)  # per actor: see actor_stakes()
+    deals: list[CDeal] = field(default_factory=list)
+    obligations: list[CObligation] = field(default_factory=list)
 
     @property
     def spec(self) -> Scenario:
@@ -357,6 +423,7 @@ def compile_scenario(
     hi = [v.bounds[1] for v in spec.variables.values()] + [1.0] * len(spec.relations)
     x0 = [v.initial for v in spec.variables.values()] + [r.initial for r in spec.relations]
     actions = _actions(b)
+    deals, obligations = _deals(b, actions)
     actors = _actors(b, actions, lo, hi)
     c = Compiled(
         loaded=loaded,
@@ -377,6 +444,8 @@ def compile_scenario(
         turns=spec.meta.turns,
         belief_strength=spec.meta.belief_strength,
         actor_index={a: i for i, a in enumerate(b.actor_ids)},
+        deals=deals,
+        obligations=obligations,
     )
     c.stakes = [actor_stakes(c, a) for a in actors]
     return c
@@ -581,3 +650,144 @@ def _injects(b: _Builder) -> list[CInject]:
         )
         for k, (iid, inj) in enumerate(b.spec.injects.items())
     ]
+
+
+# ----- deals ---------------------------------------------------------------------------
+def _never(ctx: Any) -> bool:
+    return False
+
+
+def _scaled(e: CEffect, k: float) -> CEffect:
+    """``e`` with its amount multiplied by ``k`` (a range issue's level)."""
+    if e.dist in ("fixed", "normal"):
+        a = e.a
+        return CEffect(e.slot, e.dist, lambda ctx: k * float(a(ctx)), e.b, e.delay)
+    b = e.b
+    assert b is not None
+    if e.dist == "uniform":
+        a = e.a
+        return CEffect(
+            e.slot, e.dist, lambda ctx: k * float(a(ctx)), lambda ctx: k * float(b(ctx)), e.delay
+        )
+    return CEffect(e.slot, e.dist, e.a, lambda ctx: k * float(b(ctx)), e.delay)
+
+
+class _DealBuilder:
+    """Compiles deals; appends one breaking move per obligation to ``actions``."""
+
+    def __init__(self, b: _Builder, actions: list[CAction]):
+        self.b, self.actions = b, actions
+        self.obligations: list[CObligation] = []
+
+    def flows(self, effects: Sequence[Effect], scale: float = 1.0) -> tuple[tuple[int, float], ...]:
+        out: dict[int, float] = {}
+        for e in effects:
+            slot = self.b.slot_of(e.variable, e.relation)
+            out[slot] = out.get(slot, 0.0) + scale * self.b.const(e.delta, "a flow")
+        return tuple(out.items())
+
+    def obligation(self, ob: Any, deal: int, issue: int) -> int:
+        b = self.b
+        index, action = len(self.obligations), len(self.actions)
+        effects = tuple(b.effect(e) for e in ob.on_break)
+        cost = b.fn(ob.break_cost)
+        self.actions.append(
+            CAction(
+                index=action,
+                actor=b.actor_ids.index(ob.by),
+                move=f"break_{ob.id}",
+                name=f"Break the commitment: {ob.description}",
+                description=f"Stop keeping what was agreed ({ob.description}).",
+                when=_never,
+                cost=cost,
+                partner_cost=b.fn(0),
+                effects=effects,
+                consent=None,
+                max_uses=1,
+                cooldown=0,
+                escalation=ob.escalation,
+                tags=("deal",),
+                channel=None,
+                constant_delta=_constant_delta(effects),
+                slots=frozenset(e.slot for e in effects),
+                constant_cost=float(ex.constant_value(cost)) if ex.is_constant(cost) else None,
+                obligation=index,
+            )
+        )
+        self.obligations.append(
+            CObligation(
+                index,
+                ob.id,
+                deal,
+                issue,
+                b.actor_ids.index(ob.by),
+                ob.description,
+                self.flows(ob.flows),
+                action,
+            )
+        )
+        return index
+
+    def issue(self, iid: str, issue: Any, deal: int, k: int) -> CIssue:
+        b = self.b
+        if issue.options is not None:
+            levels = tuple(
+                CLevel(
+                    o.id,
+                    o.name,
+                    o.description,
+                    None,
+                    tuple(b.effect(e) for e in o.effects),
+                    self.flows(o.flows),
+                    tuple(self.obligation(ob, deal, k) for ob in o.obligations),
+                )
+                for o in issue.options
+            )
+            return CIssue(iid, issue.name, issue.description, issue.unit, levels)
+        lo, hi = issue.range
+        obs = tuple(self.obligation(ob, deal, k) for ob in issue.obligations)
+        effects = tuple(b.effect(e) for e in issue.effects)
+        out = []
+        for j in range(issue.steps):
+            v = lo + (hi - lo) * j / (issue.steps - 1)
+            v = round(v, 9)
+            out.append(
+                CLevel(
+                    f"{v:g}",
+                    f"{v:g} {issue.unit}".strip(),
+                    "",
+                    v,
+                    tuple(_scaled(e, v) for e in effects),
+                    self.flows(issue.flows, v),
+                    obs if v != 0 else (),
+                    v,
+                )
+            )
+        return CIssue(iid, issue.name, issue.description, issue.unit, tuple(out))
+
+
+def _deals(b: _Builder, actions: list[CAction]) -> tuple[list[CDeal], list[CObligation]]:
+    db = _DealBuilder(b, actions)
+    out = []
+    for k, (did, d) in enumerate(b.spec.deals.items()):
+        issues = tuple(db.issue(iid, i, k, j) for j, (iid, i) in enumerate(d.issues.items()))
+        walk = tuple(
+            b.const(d.walk_away.get(p, 0), f"deal {did!r}: walk_away of {p}") for p in d.parties
+        )
+        out.append(
+            CDeal(
+                k,
+                did,
+                d.name,
+                d.description,
+                tuple(b.actor_ids.index(p) for p in d.parties),
+                d.at_turn,
+                b.fn(d.when) if d.when is not None else None,
+                d.attempts,
+                d.rounds,
+                d.discount,
+                walk,
+                issues,
+            )
+        )
+    return out, db.obligations

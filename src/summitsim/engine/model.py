@@ -18,6 +18,7 @@ from typing import Any
 import mesa
 
 from .compiled import CActor, CEffect, CInject, Compiled, CRedLine
+from .deals import DealBook
 from .observation import Observation, Option, TurnView, make_observation, option_label
 from .records import ActionRecord, Recorder, RedLineRecord
 from .registry import get_compiled
@@ -112,12 +113,14 @@ class SummitModel(mesa.Model):
         self.beta_ = [[(1.0 - rl.credibility) * k for rl in c.red_lines] for _ in c.actors]
         self.history: list[list[tuple[int, tuple[str, ...]]]] = [[] for _ in c.actors]
         self.signals = SignalBook(c)
+        self.deals = DealBook(c)
         self.view: TurnView | None = None  # this turn's view, while it is decided
         chosen = _policies(c, policies or {}, rationales)
         self.agents_by_index = [ActorAgent(self, a, chosen[a.index]) for a in c.actors]
         self.events = _check_events(c, events or [])
         self.recorder = Recorder(c, seed)
         self.recorder.signals = self.signals.said  # the same list: the result reads it
+        self.recorder.negotiations = self.deals.record
         self.recorder.record_turn(self.ctx)
         # Collected after each step, as Mesa models usually do: batch_run reads row steps-1.
         self.datacollector = _collector(c) if collect else None
@@ -151,6 +154,7 @@ class SummitModel(mesa.Model):
             withdrawn=sb.withdrawn,
             reliability=[sb.reliability(a.index) for a in c.actors],
             turns_left=self.max_turns - ctx.turn,
+            extra=self.deals.break_deltas() if c.obligations else None,
         )  # fmt: skip
 
     def observe(
@@ -198,6 +202,8 @@ class SummitModel(mesa.Model):
         return out
 
     def _may(self, a: Any, ctx: Ctx, turn: int) -> bool:
+        if a.obligation is not None:
+            return self.deals.may_break(a.obligation, turn)
         if a.max_uses is not None and ctx.used[a.index] >= a.max_uses:
             return False
         if a.cooldown and turn - self.last_used[a.index] <= a.cooldown:
@@ -206,6 +212,8 @@ class SummitModel(mesa.Model):
 
     # ----- the turn -------------------------------------------------------------------------
     def step(self) -> None:
+        if self.compiled.deals:
+            self._negotiate()
         decisions, view = self._decide()
         self._resolve(decisions, view)
         self.view = None
@@ -218,6 +226,14 @@ class SummitModel(mesa.Model):
             self.datacollector.collect(self)
         if self.ctx.turn >= self.max_turns:
             self.running = False
+
+    def _negotiate(self) -> None:
+        """The deals due this turn are negotiated before anyone moves; a signed deal's
+        effects land at once, so the turn's decisions see them."""
+        ctx = self._next_ctx()
+        for deal in self.deals.due(ctx):
+            self.deals.negotiate(self, deal, self.turn_view(ctx))
+            ctx = self._next_ctx()
 
     def _decide(self) -> tuple[list[Any], TurnView]:
         """Everyone's decision for the next turn. If a policy fails or chooses an option that
@@ -257,6 +273,8 @@ class SummitModel(mesa.Model):
                 self.recorder.actions.append(rec)
                 if status == "done" and c.actions[k].signal is not None:
                     self.signals.send(self, actor.index, k, view.cost(k))
+                if status == "done" and c.actions[k].obligation is not None:
+                    self.deals.broken(self, c.actions[k].obligation)
                 if c.actions[k].covert:
                     rec.covert = True
                     if status == "done":
@@ -296,6 +314,8 @@ class SummitModel(mesa.Model):
     def _land(self, acc: dict[int, float]) -> None:
         """Add due delayed effects to ``acc`` and apply it to the state, within bounds."""
         t = self.ctx.turn
+        if self.deals.flows or any(self.deals.active):
+            self.deals.add_flows(acc)
         if self.pending:
             keep = []
             for due, slot, amount in self.pending:

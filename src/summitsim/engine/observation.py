@@ -103,6 +103,7 @@ class TurnView:
         withdrawn: Sequence[bool] | None = None,
         reliability: Sequence[float] | None = None,
         turns_left: int = 0,
+        extra: Mapping[int, pr.Delta] | None = None,
     ):
         self.compiled = compiled
         self.turn: int = ctx.turn
@@ -125,7 +126,10 @@ class TurnView:
         )
         self.reliability = tuple(reliability or (0.5,) * len(compiled.actors))
         self.turns_left = turns_left
+        # breaking moves: the flows they stop this turn (seeded into the delta cache)
         self._delta: dict[int, pr.Delta] = {}
+        for k, d in (extra or {}).items():
+            self._delta[k] = _merged(pr.expected_delta(compiled.actions[k], self._ctx), d)
         self._cost: dict[int, float] = {}
         self._baseline: dict[int, bool] = {}
         self._responses: dict[int, pr.Delta] = {}
@@ -252,6 +256,13 @@ class TurnView:
                 )
             )
         return tuple(out)
+
+
+def _merged(a: pr.Delta, b: pr.Delta) -> pr.Delta:
+    out = dict(a)
+    for slot, d in b:
+        out[slot] = out.get(slot, 0.0) + d
+    return tuple(out.items())
 
 
 @dataclass(frozen=True)

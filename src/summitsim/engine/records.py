@@ -80,6 +80,7 @@ class Recorder:
         self.adjustments: list[tuple[int, int, float]] = []  # turn, slot, delta (by hand)
         self.covert: list[ActionRecord] = []  # covert moves taken, in order
         self.signals: list[Any] = []  # what was said (engine.signals.Said), in order
+        self.negotiations: list[Any] = []  # engine.deals.Negotiation, in order
 
     def record_turn(self, ctx: Any) -> None:
         self.states.append(tuple(ctx.x))

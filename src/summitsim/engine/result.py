@@ -91,12 +91,69 @@ class RunResult:
                 "status": e.status,
                 "resolved_turn": e.resolved,
             }
+            if e.kind == "commitment":
+                ob = next(o for o in c.obligations if o.action == e.action)
+                entry["move"] = ob.id
+                entry["deal"] = c.deals[ob.deal].id
             if e.red_line is not None:
                 entry["red_line"] = c.red_lines[e.red_line].id
             if e.move is not None:
                 entry["about_move"] = c.action_label(e.move)
                 entry["until_turn"] = e.until
             out.append(entry)
+        return out
+
+    def negotiation_dict(self, neg: Any) -> dict[str, Any]:
+        """One negotiation: its offers and replies, and how it ended."""
+        c = self.compiled
+        deal = c.deals[neg.deal]
+        return {
+            "deal": deal.id,
+            "name": deal.name,
+            "parties": [c.actors[p].id for p in deal.parties],
+            "outcome": neg.outcome,
+            "walked_by": c.actors[neg.walked_by].id if neg.walked_by is not None else None,
+            "terms": deal.describe(neg.package) if neg.package is not None else None,
+            "surplus": {c.actors[p].id: v for p, v in neg.values.items()},
+            "steps": [
+                {
+                    "round": st.round,
+                    "actor": c.actors[st.actor].id,
+                    "kind": st.kind,
+                    "terms": deal.describe(st.package) if st.package is not None else None,
+                    "reason": st.reason,
+                }
+                for st in neg.steps
+            ],
+        }
+
+    def deals(self) -> list[dict[str, Any]]:
+        """Each deal signed: when, on what terms, and what became of its obligations."""
+        c = self.compiled
+        broken = {e.action: e.resolved for e in self.rec.signals if e.kind == "commitment"}
+        out = []
+        for neg in self.rec.negotiations:
+            if neg.outcome != "signed":
+                continue
+            deal = c.deals[neg.deal]
+            obligations = [
+                {
+                    "obligation": ob.id,
+                    "by": c.actors[ob.by].id,
+                    "description": ob.description,
+                    "broken_turn": broken.get(ob.action),
+                }
+                for issue, k in zip(deal.issues, neg.package, strict=True)
+                for ob in (c.obligations[j] for j in issue.levels[k].obligations)
+            ]
+            out.append(
+                {
+                    "deal": deal.id,
+                    "turn": neg.turn,
+                    "terms": deal.describe(neg.package),
+                    "obligations": obligations,
+                }
+            )
         return out
 
     def not_best_share(self) -> float | None:
@@ -216,6 +273,8 @@ class RunResult:
                     "name": f"{c.slots[slot]} {delta:+g}",
                 }
             )
+        for neg in self.rec.negotiations:
+            turns[neg.turn].setdefault("negotiations", []).append(self.negotiation_dict(neg))
         esc = self.escalation()
         for t in range(1, self.n_turns + 1):
             turns[t]["escalation"] = dict(zip([a.id for a in c.actors], esc[t - 1], strict=True))
@@ -238,6 +297,7 @@ class RunResult:
             "turns": turns,
             "outcomes": self.outcomes,
             "said_vs_did": self.said_vs_did(),
+            "deals": self.deals(),
             "summary": {
                 "peak_escalation": self.peak_escalation(),
                 "first_crossed": self.first_crossed(),

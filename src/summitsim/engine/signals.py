@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .compiled import Compiled, CSignal
+from .compiled import CObligation, Compiled, CSignal
 
 if TYPE_CHECKING:
     from .model import SummitModel
@@ -134,6 +134,16 @@ class SignalBook:
                 self._settle(e, False, turn)
             elif turn >= e.until:
                 self._settle(e, e.kind == "reassure", turn)
+
+    # ----- commitments made in deals ------------------------------------------------------
+    def committed(self, m: SummitModel, ob: CObligation, turn: int) -> None:
+        """An obligation taken on in a signed deal: ``in_force`` until it is broken."""
+        self.said.append(Said(turn, ob.by, ob.action, "commitment", None, None, "in_force"))
+
+    def commitment_broken(self, m: SummitModel, ob: CObligation) -> None:
+        for e in self.said:
+            if e.kind == "commitment" and e.action == ob.action and e.status == "in_force":
+                self._settle(e, False, m.ctx.turn)
 
     def _settle(self, e: Said, kept: bool, turn: int) -> None:
         e.status, e.resolved = ("kept" if kept else "broken"), turn

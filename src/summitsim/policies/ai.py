@@ -16,9 +16,12 @@ from functools import partial
 
 from ..engine import predict as pr
 from ..engine.compiled import CActor, Compiled, CRedLine
+from ..engine.deals import Reply as DealReply
+from ..engine.deals import Talks
 from ..engine.observation import Observation, Option, TurnView
 from .base import Anticipated, Decision, PolicyInfo, Rationale
 from .game import Mixed, Player, TurnGame, argmax_point, level_k, quantal_equilibrium
+from .negotiate import Negotiator
 
 Reply = tuple[float, frozenset[int], pr.Delta, float]  # value, slots touched, delta, cost
 
@@ -82,6 +85,7 @@ class AIPolicy:
     def __init__(self, solver: Solver | None = None, rationales: bool = True):
         self.solver = solver or Solver()
         self.rationales = rationales
+        self.negotiator = Negotiator()
 
     def decide(self, obs: Observation) -> Decision:
         sol = self.solver.solve(obs.view)
@@ -99,6 +103,10 @@ class AIPolicy:
 
     def consent(self, obs: Observation, action: int) -> bool:
         return would_consent(obs.view, obs.actor, action)
+
+    def bargain(self, obs: Observation, talks: Talks) -> DealReply:
+        """Negotiates toward the Nash bargaining solution (see :mod:`.negotiate`)."""
+        return self.negotiator.bargain(obs, talks)
 
 
 def _no_noise(actor: CActor, game: TurnGame, i: int) -> bool:

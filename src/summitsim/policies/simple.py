@@ -10,8 +10,10 @@ from ..engine.compiled import HOLD
 from ..engine.observation import Option
 from .ai import would_consent
 from .base import Decision, PolicyInfo, Rationale
+from .negotiate import Negotiator
 
 if TYPE_CHECKING:
+    from ..engine.deals import Reply, Talks
     from ..engine.observation import Observation
 
 
@@ -51,6 +53,10 @@ class ScriptedPolicy:
     def consent(self, obs: Observation, action: int) -> bool:
         return True
 
+    def bargain(self, obs: Observation, talks: Talks) -> Reply:
+        """Scripts fix moves, not deals: a scripted actor negotiates as the AI does."""
+        return Negotiator().bargain(obs, talks)
+
 
 class RandomPolicy:
     """Picks uniformly among its legal options (hold included); consents with probability
@@ -71,18 +77,35 @@ class RandomPolicy:
     def consent(self, obs: Observation, action: int) -> bool:
         return obs.rng.random() < 0.5
 
+    def bargain(self, obs: Observation, talks: Talks) -> Reply:
+        """Accepts, walks away or offers a uniformly drawn package, each a third of the time
+        (opening: offers or walks, a half each)."""
+        from ..engine.deals import Reply
+
+        u = obs.rng.random()
+        if talks.table is not None and u < 1 / 3:
+            return Reply("accept", reason="at random")
+        if u >= (2 / 3 if talks.table is not None else 1 / 2):
+            return Reply("walk", reason="at random")
+        packages = talks.deal.packages()
+        return Reply("offer", packages[int(obs.rng.random() * len(packages))], "at random")
+
 
 Chooser = Callable[["Observation"], tuple[int | Sequence[int], str]]
+Bargainer = Callable[["Observation", "Talks"], "Reply"]
 
 
 @dataclass
 class HumanPolicy:
     """A person decides. ``chooser`` gets the observation and returns ``(moves,
     justification)`` (an action index, HOLD, or a sequence of action indices); ``moves``
-    pre-sets choices by turn (for replay)."""
+    pre-sets choices by turn (for replay). ``bargainer`` answers negotiations (given the
+    observation and the talks, returns a ``Reply``); without one, the AI negotiator
+    answers for the player."""
 
     chooser: Chooser | None = None
     moves: dict[int, tuple[int | Sequence[int], str]] = field(default_factory=dict)
+    bargainer: Bargainer | None = None
     by: str = "human"
     info = PolicyInfo(stochastic=False, uses_private_information=False, description="a person")
 
@@ -100,3 +123,8 @@ class HumanPolicy:
 
     def consent(self, obs: Observation, action: int) -> bool:
         return would_consent(obs.view, obs.actor, action)
+
+    def bargain(self, obs: Observation, talks: Talks) -> Reply:
+        if self.bargainer is not None:
+            return self.bargainer(obs, talks)
+        return Negotiator().bargain(obs, talks)

@@ -378,6 +378,90 @@ class Outcome(_Strict):
     unit: str = Field("", max_length=40, description="for a number, e.g. index")
 
 
+class Obligation(_Strict):
+    """A commitment an agreed option creates: ``by`` keeps it, and its ``flows`` land each
+    turn while it is kept. Breaking it is a move (``break_<id>``) that ``by`` may take on any
+    later turn: it stops the flows, costs ``break_cost``, applies ``on_break`` and counts as
+    broken word in ``by``'s record (its signals and promises weigh less afterwards)."""
+
+    id: Ident
+    by: Ident
+    description: str
+    flows: list[Effect] = Field(
+        default_factory=list, description="fixed changes each turn while it is kept"
+    )
+    break_cost: ExprText = Field(0, description="utility cost to `by` of breaking it")
+    on_break: list[Effect] = Field(default_factory=list, description="effects of breaking it")
+    escalation: Finite = Field(0, description="ladder score of the breaking move")
+
+
+class DealOption(_Strict):
+    """One level of an issue, with what it does when agreed."""
+
+    id: Ident
+    name: str
+    description: str = ""
+    effects: list[Effect] = Field(default_factory=list, description="changes at signing")
+    flows: list[Effect] = Field(
+        default_factory=list, description="fixed changes each turn while the deal stands"
+    )
+    obligations: list[Obligation] = Field(default_factory=list)
+
+
+class Issue(_Strict):
+    """One term under negotiation: ordered ``options``, or a numeric ``range`` cut into
+    ``steps`` levels whose ``effects``, ``flows`` and obligation flows are per unit."""
+
+    name: str
+    description: str = ""
+    options: list[DealOption] | None = Field(None, min_length=2)
+    range: tuple[Finite, Finite] | None = None
+    steps: int = Field(5, ge=2, le=21, description="range: how many levels, ends included")
+    unit: str = Field("", max_length=40)
+    effects: list[Effect] = Field(default_factory=list, description="range: per unit at signing")
+    flows: list[Effect] = Field(default_factory=list, description="range: per unit per turn")
+    obligations: list[Obligation] = Field(default_factory=list, description="range: flows per unit")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Issue:
+        if (self.options is None) == (self.range is None):
+            raise ValueError("an issue has either options or a range")
+        if self.options is not None and (self.effects or self.flows or self.obligations):
+            raise ValueError("with options, put effects, flows and obligations on each option")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"impossible range [{self.range[0]}, {self.range[1]}]")
+        return self
+
+
+class Deal(_Strict):
+    """A negotiated package between ``parties``: a bounded alternating-offers negotiation
+    held at the start of a turn (docs/scenarios.md, "Deals")."""
+
+    name: str
+    description: str
+    parties: list[Ident] = Field(min_length=2, description="the first opens")
+    at_turn: int | None = Field(None, ge=1, description="the turn it is negotiated")
+    when: ExprText | None = Field(None, description="or: negotiated on turns this holds")
+    attempts: int = Field(1, ge=1, le=12, description="how many negotiations may be held")
+    rounds: int = Field(6, ge=1, le=30, description="at most this many offers")
+    discount: Finite = Field(
+        0.9, gt=0, le=1, description="a package agreed one round later is worth this much"
+    )
+    walk_away: dict[Ident, ExprText] = Field(
+        default_factory=dict,
+        description="per party: the utility of no deal (default 0, the status quo)",
+    )
+    issues: dict[Ident, Issue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _when(self) -> Deal:
+        if (self.at_turn is None) == (self.when is None):
+            raise ValueError("a deal needs exactly one of: at_turn, when")
+        if len(set(self.parties)) != len(self.parties):
+            raise ValueError("a party is named twice")
+        return self
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -390,6 +474,9 @@ class Scenario(_Strict):
     red_lines: dict[Ident, RedLine] = Field(default_factory=dict)
     injects: dict[Ident, Inject] = Field(default_factory=dict)
     outcomes: dict[Ident, Outcome] = Field(min_length=1)
+    deals: dict[Ident, Deal] = Field(
+        default_factory=dict, description="negotiated packages (docs/scenarios.md, Deals)"
+    )
 
 
 def json_schema() -> dict[str, Any]:

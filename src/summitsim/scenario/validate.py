@@ -124,6 +124,7 @@ class _Semantic:
         self.moves()
         self.red_lines()
         self.injects()
+        self.deals()
         for oid, out in s.outcomes.items():
             self.expr(("outcomes", oid, "expr"), out.expr)
         return self.problems
@@ -239,6 +240,61 @@ class _Semantic:
                 self.expr((*loc, "when"), inj.when)
             self.expr((*loc, "probability"), inj.probability)
             self.effects((*loc, "effects"), inj.effects)
+
+    def deals(self) -> None:
+        seen: set[str] = set()
+        for did, deal in self.spec.deals.items():
+            loc: Loc = ("deals", did)
+            for k, party in enumerate(deal.parties):
+                self.actor((*loc, "parties", k), party, "party")
+            if deal.at_turn is not None and deal.at_turn > self.spec.meta.turns:
+                self.err((*loc, "at_turn"), f"turn {deal.at_turn} is after the last turn")
+            if deal.when is not None:
+                self.expr((*loc, "when"), deal.when)
+            for party, value in deal.walk_away.items():
+                if party not in deal.parties:
+                    self.err((*loc, "walk_away", party), f"{party!r} is not a party to the deal")
+                self.const_expr((*loc, "walk_away", party), value)
+            size = 1
+            for iid, issue in deal.issues.items():
+                size *= len(issue.options) if issue.options is not None else issue.steps
+                self.issue((*loc, "issues", iid), deal, issue, seen)
+            if size > MAX_PACKAGES:
+                self.err(
+                    (*loc, "issues"), f"{size} packages; at most {MAX_PACKAGES} (fewer levels)"
+                )
+
+    def issue(self, loc: Loc, deal: Any, issue: Any, seen: set[str]) -> None:
+        parts: list[tuple[Loc, Any]] = [(loc, issue)]
+        if issue.options is not None:
+            parts = [((*loc, "options", k), o) for k, o in enumerate(issue.options)]
+            ids = [o.id for o in issue.options]
+            if len(set(ids)) != len(ids):
+                self.err((*loc, "options"), "two options share an id")
+        for ploc, part in parts:
+            self.effects((*ploc, "effects"), part.effects)
+            self.flows((*ploc, "flows"), part.flows)
+            for k, ob in enumerate(part.obligations):
+                oloc: Loc = (*ploc, "obligations", k)
+                if ob.by not in deal.parties:
+                    self.err((*oloc, "by"), f"{ob.by!r} is not a party to the deal")
+                if ob.id in seen or f"break_{ob.id}" in self.spec.moves:
+                    self.err((*oloc, "id"), f"obligation id {ob.id!r} is used twice")
+                seen.add(ob.id)
+                self.flows((*oloc, "flows"), ob.flows)
+                self.effects((*oloc, "on_break"), ob.on_break)
+                self.expr((*oloc, "break_cost"), ob.break_cost)
+
+    def flows(self, loc: Loc, effects: list[Effect]) -> None:
+        self.effects(loc, effects)
+        for k, eff in enumerate(effects):
+            if eff.dist is not None or eff.delay:
+                self.err((*loc, k), "a flow is a fixed delta each turn (no dist, no delay)")
+            elif eff.delta is not None:
+                self.const_expr((*loc, k, "delta"), eff.delta)
+
+
+MAX_PACKAGES = 4096
 
 
 def validate_located(located: Located, sha256: str) -> LoadedScenario:
