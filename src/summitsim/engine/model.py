@@ -381,7 +381,8 @@ class SummitModel(mesa.Model):
         acc: dict[int, float] = {}
         self._draw(inj.effects, acc)
         self._apply_now(acc)
-        self.recorder.injects.append((self.ctx.turn, inj.index))
+        fired = self.recorder.drift if inj.drift else self.recorder.injects
+        fired.append((self.ctx.turn, inj.index))
 
     def _apply_now(self, acc: dict[int, float]) -> None:
         x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi
