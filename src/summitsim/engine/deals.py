@@ -119,7 +119,15 @@ def public_actor(c: Compiled, actor: CActor) -> CActor:
 
 def level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
     """A level's mean change at signing, and its change per turn (its obligations' flows
-    included)."""
+    included). Kept for the turn."""
+    cache = view.__dict__.setdefault("_level_deltas", {})
+    hit = cache.get(id(level))
+    if hit is None:
+        hit = cache[id(level)] = _level_delta(view, level)
+    return hit  # type: ignore[no-any-return]
+
+
+def _level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
     now = pr.effects_delta(level.effects, view._ctx)
     per_turn: dict[int, float] = dict(level.flows)
     for k in level.obligations:
@@ -130,7 +138,17 @@ def level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
 
 def level_value(view: TurnView, actor: CActor, level: CLevel) -> float:
     """What one level is worth to ``actor``: its effects once, then its flows each turn
-    from this one to the end of the run (at most ``MAX_FLOW_TURNS``), discounted."""
+    from this one to the end of the run (at most ``MAX_FLOW_TURNS``), discounted. Kept
+    for the turn: a package's value adds up its levels, and every package is valued."""
+    cache = view.__dict__.setdefault("_level_values", {})
+    key = (id(actor), id(level))  # both live as long as the view (compiled, cached)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _level_value(view, actor, level)
+    return float(hit)
+
+
+def _level_value(view: TurnView, actor: CActor, level: CLevel) -> float:
     c = view.compiled
     now, per_turn = level_delta(view, level)
     changes = pr.apply(c, view.x, {}, now)
@@ -162,12 +180,25 @@ def package_risk(view: TurnView, deal: CDeal, actor: CActor, package: Package) -
     watched = view.watched(actor.index)
     if not watched:
         return 0.0
-    changes = pr.apply(view.compiled, view.x, {}, package_delta(view, deal, package))
+    crossed = _crossed(view, deal, package)
     total = 0.0
     for rl in watched:
-        if view.would_trigger(rl, (), changes):
+        if rl.index in crossed:
             total += view.belief(actor.index, rl.index) * view.gain(actor, view.response_delta(rl))
     return total
+
+
+def _crossed(view: TurnView, deal: CDeal, package: Package) -> frozenset[int]:
+    """The red lines ``package`` would cross (whoever asks; kept for the turn)."""
+    cache = view.__dict__.setdefault("_package_crossed", {})
+    key = (deal.index, package)
+    hit = cache.get(key)
+    if hit is None:
+        changes = pr.apply(view.compiled, view.x, {}, package_delta(view, deal, package))
+        hit = cache[key] = frozenset(
+            rl.index for rl in view.compiled.red_lines if view.would_trigger(rl, (), changes)
+        )
+    return frozenset(hit)
 
 
 def package_value(
