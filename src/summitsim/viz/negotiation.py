@@ -32,7 +32,7 @@ Entry = Mapping[str, Any]
 
 NEGOTIATION_COLUMNS = ["turn", "deal", "round", "party", "step", "terms", "reason"]
 DEAL_COLUMNS = ["turn signed", "deal", "parties", "terms", "gain over walking away"]
-OBLIGATION_COLUMNS = ["deal", "obligation", "kept by", "from turn", "what became of it"]
+OBLIGATION_COLUMNS = ["deal", "obligation", "bound", "from turn", "what became of it"]
 SAID_COLUMNS = ["turn", "actor", "said", "about", "what became of it", "settled at turn"]
 
 _VERBS = {"accept": "accepts", "walk": "walks away", "reject": "rejects the last offer"}
