@@ -209,25 +209,26 @@ def all_negotiation_rows(result: Entry, labels: Labels, turn: int | None = None)
     ]
 
 
-def _surplus_of(result: Entry, deal: Entry) -> tuple[list[str], Mapping[str, Any]]:
+def _signing(result: Entry, deal: Entry) -> Entry:
+    """The negotiation that signed a ``result["deals"]`` entry ({} if it is not there)."""
     for t, neg in negotiations(result):
         if t == deal.get("turn") and neg.get("deal") == deal.get("deal"):
-            return list(neg.get("parties") or []), neg.get("surplus") or {}
-    return [], {}
+            return neg
+    return {}
 
 
 def deal_rows(result: Entry, labels: Labels) -> list[list[Any]]:
     """One row per deal signed (the :data:`DEAL_COLUMNS`)."""
     rows = []
     for d in result.get("deals") or []:
-        parties, surplus = _surplus_of(result, d)
+        neg = _signing(result, d)
         rows.append(
             [
                 d.get("turn"),
-                labels.deal(d.get("deal")),
-                ", ".join(labels.actor(p) for p in parties),
+                labels.deal(d.get("deal"), neg.get("name")),
+                ", ".join(labels.actor(p) for p in neg.get("parties") or []),
                 terms_text(d.get("deal"), d.get("terms"), labels),
-                gains_text(surplus, labels),
+                gains_text(neg.get("surplus"), labels),
             ]
         )
     return rows
@@ -243,7 +244,7 @@ def obligation_rows(result: Entry, labels: Labels) -> list[list[Any]]:
     broken at which turn."""
     return [
         [
-            labels.deal(d.get("deal")),
+            labels.deal(d.get("deal"), _signing(result, d).get("name")),
             ob.get("description") or labels.name("obligation", ob.get("obligation")),
             labels.actor(ob.get("by")),
             d.get("turn"),
