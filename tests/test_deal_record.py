@@ -216,3 +216,20 @@ def test_malformed_deal_entries_are_refused_in_one_line(where: str, bad: Any, sa
     with pytest.raises(ResultFormatError, match=says.replace(".", r"\.")) as err:
         check_result(d)
     assert "\n" not in str(err.value)
+
+
+def test_promises_and_reassurances_read_as_what_was_promised() -> None:
+    labels = Labels(names={"actor": {"us": "United States"}, "move": {"invade": "Invade Cuba"}})
+    rows = N.said_vs_did_rows(
+        [
+            {"turn": 2, "actor": "us", "move": "pledge", "kind": "reassure", "status": "kept",
+             "resolved_turn": 12, "about_move": "invade", "until_turn": 12},
+            {"turn": 3, "actor": "us", "move": "pledge", "kind": "promise", "status": "pending",
+             "resolved_turn": None, "about_move": "invade", "until_turn": 5},
+        ],
+        labels,
+    )  # fmt: skip
+    assert rows == [
+        [2, "United States", "promised not to", "Invade Cuba (until turn 12)", "kept", 12],
+        [3, "United States", "promised to", "Invade Cuba (by turn 5)", "pending", None],
+    ]

@@ -43,8 +43,8 @@ _SAID = {
     "threaten": "threatened",
     "blur": "blurred a red line",
     "withdraw": "withdrew a red line",
-    "promise": "promised",
-    "reassure": "reassured",
+    "promise": "promised to",
+    "reassure": "promised not to",
     "commitment": "committed, in a deal",
 }
 
@@ -275,7 +275,8 @@ def _about(e: Entry, labels: Labels) -> str:
         return labels.name("red_line", e["red_line"])
     if e.get("about_move"):
         until = e.get("until_turn")
-        by = f", by turn {until}" if until is not None else ""
+        word = "until" if e.get("kind") == "reassure" else "by"
+        by = f" ({word} turn {until})" if until is not None else ""
         return f"{labels.name('option', e['about_move'])}{by}"
     return labels.move(e.get("move"))
 
