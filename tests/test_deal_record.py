@@ -233,3 +233,18 @@ def test_promises_and_reassurances_read_as_what_was_promised() -> None:
         [2, "United States", "promised not to", "Invade Cuba (until turn 12)", "kept", 12],
         [3, "United States", "promised to", "Invade Cuba (by turn 5)", "pending", None],
     ]
+
+
+def test_the_offers_of_the_docs_worked_example() -> None:
+    """docs/scenarios.md, "Deals": the split's offers 9, 1, 8, 3, 6, 5, then A accepts; the
+    trade's: A's (2, 1) three times, B's (1, 2) twice, then B offers (2, 2)."""
+    d = summitsim.run(DATA, seed=0).to_dict()
+    split, trade, supply = (n for _, n in N.negotiations(d))
+    assert [(s["actor"], s["kind"], (s["terms"] or {}).get("pot")) for s in split["steps"]] == [
+        ("a", "offer", "9"), ("b", "offer", "1"), ("a", "offer", "8"),
+        ("b", "offer", "3"), ("a", "offer", "6"), ("b", "offer", "5"), ("a", "accept", "5"),
+    ]  # fmt: skip
+    offers = [tuple(s["terms"].values()) for s in trade["steps"] if s["kind"] == "offer"]
+    assert offers == [("two", "some"), ("one", "all")] * 2 + [("two", "some"), ("two", "all")]
+    assert supply["surplus"] == pytest.approx({"b": 0.11, "a": 0.08})
+    assert supply["steps"][1]["reason"] == "worth +0.08, waiting +0.072"
