@@ -243,3 +243,14 @@ def test_the_compiled_deal_has_its_packages_and_breaking_move() -> None:
     (ob,) = c.obligations
     assert c.actions[ob.action].move == "break_supply_goods"
     assert c.actions[ob.action].actor == c.actor_index["b"] == ob.by
+
+
+def test_three_parties_meet_at_the_nash_point_of_equal_shares() -> None:
+    # tests/data/deal-three.yaml: A takes x, B takes y, C keeps 9 - x - y (walk-away -0.9,
+    # so its surplus is (9 - x - y)/10). The product x y (9 - x - y) peaks at x = y = 3.
+    d = summitsim.run(Path(__file__).parent / "data" / "deal-three.yaml", seed=0).to_dict()
+    (neg,) = d["turns"][1]["negotiations"]
+    assert neg["outcome"] == "signed"
+    assert {k: float(v) for k, v in neg["terms"].items()} == {"a": 3.0, "b": 3.0}
+    assert {s["actor"] for s in neg["steps"] if s["kind"] == "accept"} == {"a", "b"}
+    assert sorted({s["actor"] for s in neg["steps"] if s["kind"] == "offer"}) == ["a", "b", "c"]
