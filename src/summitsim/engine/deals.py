@@ -180,6 +180,20 @@ def package_value(
     return sum(level_value(view, who, lv) for lv in levels) + package_risk(view, deal, who, package)
 
 
+def package_values(
+    view: TurnView, deal: CDeal, actor: CActor, public_only: bool = False
+) -> dict[Package, float]:
+    """:func:`package_value` of every package, each level valued once."""
+    who = public_actor(view.compiled, actor) if public_only else actor
+    worth = [[level_value(view, who, lv) for lv in issue.levels] for issue in deal.issues]
+    risky = bool(view.watched(actor.index))
+    out = {}
+    for p in deal.packages():
+        v = sum(w[k] for w, k in zip(worth, p, strict=True))
+        out[p] = v + package_risk(view, deal, who, p) if risky else v
+    return out
+
+
 def breakdown(
     view: TurnView, deal: CDeal, actor: CActor, package: Package
 ) -> list[tuple[str, str, float]]:
