@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import predict as pr
-from .compiled import CActor, CDeal, CLevel, Compiled, _slot_term
+from .compiled import CActor, CDeal, CLevel, Compiled, CRedLine, _slot_term
 
 if TYPE_CHECKING:
     from .model import SummitModel
@@ -117,14 +117,20 @@ def public_actor(c: Compiled, actor: CActor) -> CActor:
     return hit
 
 
+def _cache(view: TurnView, name: str) -> dict[Any, Any]:
+    """A per-turn cache kept on the view (derived values only)."""
+    out: dict[Any, Any] = view.__dict__.setdefault(name, {})
+    return out
+
+
 def level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
     """A level's mean change at signing, and its change per turn (its obligations' flows
-    included). Kept for the turn."""
-    cache = view.__dict__.setdefault("_level_deltas", {})
+    included)."""
+    cache = _cache(view, "_level_deltas")
     hit = cache.get(id(level))
     if hit is None:
         hit = cache[id(level)] = _level_delta(view, level)
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 def _level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
@@ -138,17 +144,7 @@ def _level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
 
 def level_value(view: TurnView, actor: CActor, level: CLevel) -> float:
     """What one level is worth to ``actor``: its effects once, then its flows each turn
-    from this one to the end of the run (at most ``MAX_FLOW_TURNS``), discounted. Kept
-    for the turn: a package's value adds up its levels, and every package is valued."""
-    cache = view.__dict__.setdefault("_level_values", {})
-    key = (id(actor), id(level))  # both live as long as the view (compiled, cached)
-    hit = cache.get(key)
-    if hit is None:
-        hit = cache[key] = _level_value(view, actor, level)
-    return float(hit)
-
-
-def _level_value(view: TurnView, actor: CActor, level: CLevel) -> float:
+    from this one to the end of the run (at most ``MAX_FLOW_TURNS``), discounted."""
     c = view.compiled
     now, per_turn = level_delta(view, level)
     changes = pr.apply(c, view.x, {}, now)
@@ -175,30 +171,33 @@ def package_delta(view: TurnView, deal: CDeal, package: Package) -> pr.Delta:
 
 
 def package_risk(view: TurnView, deal: CDeal, actor: CActor, package: Package) -> float:
-    """The expected utility of the red-line responses ``package`` would set off, by the
-    actor's beliefs in the red lines it knows of (its own left out)."""
+    """The expected utility of the red-line responses ``package`` would set off (each
+    judged on the state the package makes), by the actor's beliefs in the red lines it
+    knows of (its own left out)."""
     watched = view.watched(actor.index)
     if not watched:
         return 0.0
-    crossed = _crossed(view, deal, package)
+    known = {rl.index for rl in watched}
+    after, crossed = _triggered(view, deal, package)
     total = 0.0
-    for rl in watched:
-        if rl.index in crossed:
-            total += view.belief(actor.index, rl.index) * view.gain(actor, view.response_delta(rl))
+    for rl in crossed:
+        if rl.index in known:
+            loss = pr.gain(view.compiled, actor, after, view.response_delta(rl))
+            total += view.belief(actor.index, rl.index) * loss
     return total
 
 
-def _crossed(view: TurnView, deal: CDeal, package: Package) -> frozenset[int]:
-    """The red lines ``package`` would cross (whoever asks; kept for the turn)."""
-    cache = view.__dict__.setdefault("_package_crossed", {})
-    key = (deal.index, package)
-    hit = cache.get(key)
+def _triggered(
+    view: TurnView, deal: CDeal, package: Package
+) -> tuple[list[float], tuple[CRedLine, ...]]:
+    """The state ``package`` makes and the red lines it would cross (cached per turn)."""
+    cache = _cache(view, "_package_triggers")
+    hit = cache.get((deal.index, package))
     if hit is None:
         changes = pr.apply(view.compiled, view.x, {}, package_delta(view, deal, package))
-        hit = cache[key] = frozenset(
-            rl.index for rl in view.compiled.red_lines if view.would_trigger(rl, (), changes)
-        )
-    return frozenset(hit)
+        crossed = tuple(rl for rl in view.compiled.red_lines if view.would_trigger(rl, (), changes))
+        hit = cache[(deal.index, package)] = (pr.overlay(view.x, changes), crossed)
+    return hit
 
 
 def package_value(
@@ -209,6 +208,20 @@ def package_value(
     who = public_actor(view.compiled, actor) if public_only else actor
     levels = (issue.levels[k] for issue, k in zip(deal.issues, package, strict=True))
     return sum(level_value(view, who, lv) for lv in levels) + package_risk(view, deal, who, package)
+
+
+def package_values(
+    view: TurnView, deal: CDeal, actor: CActor, public_only: bool = False
+) -> dict[Package, float]:
+    """:func:`package_value` of every package, each level valued once."""
+    who = public_actor(view.compiled, actor) if public_only else actor
+    worth = [[level_value(view, who, lv) for lv in issue.levels] for issue in deal.issues]
+    risky = bool(view.watched(actor.index))
+    out = {}
+    for p in deal.packages():
+        v = sum(w[k] for w, k in zip(worth, p, strict=True))
+        out[p] = v + package_risk(view, deal, who, p) if risky else v
+    return out
 
 
 def breakdown(
