@@ -1,0 +1,266 @@
+"""Negotiating in a classroom game: the teams' replies as events of the game's log, replayed
+into the talks (unit tests on tests/data/deal-split.yaml), and two teams negotiating
+through the real server on 127.0.0.1 (to signature, and with a deadline that makes one
+walk away)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from _classroom import served_game
+from summitsim.classroom.game import (
+    Answer,
+    ClosedTurn,
+    GameError,
+    new_def,
+    open_talks,
+    redact,
+    replay,
+)
+from summitsim.classroom.report import after_action
+from summitsim.classroom.store import GameStore, create, import_game
+
+DATA = Path(__file__).parent / "data" / "deal-split.yaml"
+
+
+def gdef(humans=("a", "b")):
+    return new_def(str(DATA), list(humans), seed=0)
+
+
+def split(*answers: Answer) -> ClosedTurn:
+    return ClosedTurn(1, {}, [], list(answers))
+
+
+# ----- replay ---------------------------------------------------------------------------------
+def test_the_open_turn_waits_for_the_team_whose_reply_is_due():
+    g = gdef()
+    ot = open_talks(g, [], [])
+    assert ot.due is not None and ot.due.actor == "a" and ot.due.seq == 0
+    assert ot.due.talks.table is None  # A opens
+    assert [n["outcome"] for n in ot.negotiations] == ["open"]
+    ot = open_talks(g, [], [Answer("split", "a", 0, "offer", ("7",))])
+    assert ot.due is not None and ot.due.actor == "b" and ot.due.talks.table == (7,)
+    assert ot.negotiations[0]["steps"][0]["terms"] == {"pot": "7"}
+    ot = open_talks(
+        g, [], [Answer("split", "a", 0, "offer", ("7",)), Answer("split", "b", 0, "accept")]
+    )
+    assert ot.due is None
+    assert ot.negotiations[0]["outcome"] == "signed"
+    assert ot.negotiations[0]["terms"] == {"pot": "7"}
+
+
+def test_a_closed_turn_replays_the_stored_replies():
+    ct = split(
+        Answer("split", "a", 0, "offer", ("8",)),
+        Answer("split", "b", 0, "offer", ("3",)),
+        Answer("split", "a", 1, "accept"),
+    )
+    model = replay(gdef(), [ct])
+    (neg,) = model.result().to_dict()["turns"][1]["negotiations"]
+    assert neg["outcome"] == "signed" and neg["terms"] == {"pot": "3"}
+    assert [(s["actor"], s["kind"]) for s in neg["steps"]] == [
+        ("a", "offer"),
+        ("b", "offer"),
+        ("a", "accept"),
+    ]
+    assert model.ctx.x[model.compiled.slots.index("a_share")] == 3.0
+
+
+@pytest.mark.parametrize(("missing", "outcome"), [("ai", "signed"), ("hold", "walked")])
+def test_a_reply_missing_at_the_close_is_the_ais_or_a_walk(missing, outcome):
+    """B never replied to A's opening offer: the AI replied for it, or it walked away."""
+    ct = ClosedTurn(1, {}, [], [Answer("split", "a", 0, "offer", ("5",))], missing)
+    (neg,) = replay(gdef(), [ct]).result().to_dict()["turns"][1]["negotiations"]
+    assert neg["outcome"] == outcome
+    b_steps = [s for s in neg["steps"] if s["actor"] == "b"]
+    if missing == "ai":
+        assert "the AI answered" in b_steps[0]["reason"]
+    else:
+        assert neg["walked_by"] == "b" and b_steps[0]["kind"] == "walk"
+
+
+def test_with_one_team_the_ai_party_answers_at_once():
+    g = gdef(["a"])
+    ot = open_talks(g, [], [Answer("split", "a", 0, "offer", ("9",))])
+    # B (the AI) countered at once; A's reply is due again
+    assert ot.due is not None and ot.due.actor == "a" and ot.due.seq == 1
+    steps = ot.negotiations[0]["steps"]
+    assert [s["actor"] for s in steps] == ["a", "b"] and steps[1]["kind"] == "offer"
+
+
+def test_a_game_without_deals_has_no_talks():
+    g = new_def("pyongyang-2024", ["russia"], seed=0, turns=2)
+    ot = open_talks(g, [], [])
+    assert ot.due is None and ot.negotiations == []
+
+
+def test_a_team_sees_its_own_talks_without_the_others_reasons():
+    g = gdef(["a"])
+    ct = ClosedTurn(1, {}, [], [Answer("split", "a", 0, "offer", ("9",))], "ai")
+    result = replay(g, [ct]).result().to_dict()
+    (neg,) = result["turns"][1]["negotiations"]
+    assert any(s["reason"] for s in neg["steps"] if s["actor"] == "b")  # the AI's reasons
+    (mine,) = redact(result, "a")["turns"][1]["negotiations"]
+    assert all(s["reason"] == "" for s in mine["steps"] if s["actor"] == "b")
+    assert set(mine["surplus"]) <= {"a"}
+
+
+# ----- the store ----------------------------------------------------------------------------
+@pytest.fixture
+def store(tmp_path):
+    create(tmp_path / "g.sqlite", gdef())
+    return GameStore(tmp_path / "g.sqlite")
+
+
+def test_replies_are_checked_and_stored_in_the_log(store):
+    with pytest.raises(GameError, match="no reply is due from you"):
+        store.reply("b", "split", 0, "offer", ["5"])
+    with pytest.raises(GameError, match="no offer to accept"):
+        store.reply("a", "split", 0, "accept")
+    with pytest.raises(GameError, match="not one of"):
+        store.reply("a", "split", 0, "offer", ["11"])
+    with pytest.raises(GameError, match="a term for each issue"):
+        store.reply("a", "split", 0, "offer", [])
+    with pytest.raises(GameError, match="moved on"):
+        store.reply("a", "split", 1, "offer", ["5"])
+    with pytest.raises(GameError, match="accepting, making an offer"):
+        store.reply("a", "split", 0, "sulk")
+    store.reply("a", "split", 0, "offer", ["6"])
+    with pytest.raises(GameError, match="no reply is due"):  # the same form sent twice
+        store.reply("a", "split", 0, "offer", ["6"])
+    store.reply("b", "split", 0, "accept")
+    rows = [json.loads(r[5]) for r in store.rows() if r[2] == "reply"]
+    assert [(r["actor"], r["kind"]) for r in rows] == [("a", "offer"), ("b", "accept")]
+    store.close_turn()
+    s = store.state()
+    assert [a.kind for a in s.closed[0].answers] == ["offer", "accept"]
+    (neg,) = store.result(s)["turns"][1]["negotiations"]
+    assert neg["outcome"] == "signed" and neg["terms"] == {"pot": "6"}
+    # undo reopens the turn with its replies; the talks end as before
+    store.undo()
+    _, ot = store.talks()
+    assert ot.due is None and ot.negotiations[0]["terms"] == {"pot": "6"}
+    # the log survives export and import
+    copy = store.path.with_name("copy.sqlite")
+    import_game(store.export(), copy)
+    assert GameStore(copy).talks()[1].negotiations == ot.negotiations
+
+
+def test_the_deadline_makes_the_due_team_walk_away(store):
+    store.reply("a", "split", 0, "offer", ["9"])
+    store.set_talks_deadline(10)
+    _, ot = store.talks()
+    assert ot.due is not None and ot.due.actor == "b"  # not yet
+    with pytest.raises(GameError, match="minutes"):
+        store.set_talks_deadline(-1)
+    # the deadline, as if set a while ago, has passed
+    store._event("talks_deadline", {"at": time.time() - 1})
+    s, ot = store.talks()
+    assert ot.due is None
+    (neg,) = ot.negotiations
+    assert neg["outcome"] == "walked" and neg["walked_by"] == "b"
+    assert neg["steps"][-1]["reason"] == "the deadline passed with no reply"
+    assert [a.by for a in s.answers] == ["human", "deadline"]
+    with pytest.raises(GameError, match="no reply is due"):
+        store.reply("b", "split", 0, "accept")
+
+
+def test_a_paused_game_takes_no_reply_and_keeps_its_deadline(store):
+    store._event("talks_deadline", {"at": time.time() - 1})
+    store.pause(True)
+    _, ot = store.talks()
+    assert ot.due is not None and ot.due.actor == "a"  # paused: nobody walks
+    with pytest.raises(GameError, match="paused"):
+        store.reply("a", "split", 0, "walk")
+
+
+def test_the_after_action_report_shows_each_negotiation(store):
+    store.reply("a", "split", 0, "offer", ["9"])
+    store.reply("b", "split", 0, "offer", ["2"])
+    store.reply("a", "split", 1, "walk")
+    store.close_turn()
+    store.reply("a", "trade", 0, "offer", ["two", "none"])
+    store._event("talks_deadline", {"at": time.time() - 1})
+    store.close_turn()
+    page = after_action(store.gdef, store.state().closed)
+    assert "Negotiations" in page
+    assert "Party A opens with A&#x27;s part of the pot: 9" in page
+    assert "Party B counters with A&#x27;s part of the pot: 2" in page
+    assert "Party A walked away: no deal" in page
+    assert "Party B walks away (the deadline passed with no reply)" in page
+    assert "Party A (team), Party B (team)" in page
+
+
+# ----- over HTTP ----------------------------------------------------------------------------
+@pytest.fixture
+def live(tmp_path):
+    yield from served_game(tmp_path, DATA, ["a", "b"], seed=0, turns=4)
+
+
+def talks_text(client, seen=None) -> str:
+    r = client.talks_view(seen)
+    assert r.status_code == 200, r.text[:300]
+    return json.dumps(r.json()["response"]["t-talks"]["children"])
+
+
+def test_two_teams_negotiate_to_signature_over_http(live):
+    store, cl = live
+    a, b, ins = cl["a"], cl["b"], cl["instructor"]
+    # A is due: its page has the form (no offer yet), B's says whom it waits for
+    text = talks_text(a)
+    assert "Make the opening offer" in text and "t-deal-send" in text
+    assert "worth +0.60 to you" in text  # a level of the pot, valued for A
+    assert "Waiting for Party A to reply" in talks_text(b)
+    assert "t-deal-send" not in talks_text(b)
+    # B cannot reply for A, nor A out of turn; a forged identity field changes nothing
+    assert "no reply is due from you" in b.reply("split", 0, "offer", {"pot": "1"})[1]
+    status, msg = a.reply("split", 0, "offer", {"pot": "8"})
+    assert status == 200 and "your offer is on the table" in msg
+    # B sees the offer with its worth to B (not A's), and the instructor sees it too
+    text = talks_text(b)
+    assert "Party A opens with A's part of the pot: 8" in text
+    assert "-0.80" in text and "worth to you" in text.lower()
+    assert "+0.80" not in text  # A's figure is not on B's page
+    ins_text = json.dumps(ins.instructor_talks().json())
+    assert "Party A opens with A's part of the pot: 8" in ins_text
+    assert "Waiting for Party B to reply" in ins_text
+    # B counters, A accepts: signed
+    assert "on the table" in b.reply("split", 0, "offer", {"pot": "4"})[1]
+    assert "accepted" in a.reply("split", 1, "accept")[1]
+    assert "Signed: A's part of the pot: 4" in talks_text(a)
+    assert "Signed: A's part of the pot: 4" in json.dumps(ins.instructor_talks().json())
+    # a reply sent again is refused
+    assert "no reply is due" in a.reply("split", 1, "accept")[1]
+    status, _ = ins.control("close")
+    assert status == 200
+    (neg,) = store.result(store.state())["turns"][1]["negotiations"]
+    assert neg["outcome"] == "signed" and neg["terms"] == {"pot": "4"}
+    # turn 2: A opens the two-issue trade; B's reply kinds are checked on the server
+    assert "Ports for fish" in talks_text(a)
+    a.reply("trade", 0, "offer", {"ports": "two", "fish": "some"})
+    assert "Choose accept" in b.reply("trade", 0, "sulk")[1]
+    assert "not one of" in b.reply("trade", 0, "offer", {"ports": "all", "fish": "all"})[1]
+
+
+def test_the_instructors_deadline_makes_a_team_walk_over_http(live):
+    store, cl = live
+    a, b, ins = cl["a"], cl["b"], cl["instructor"]
+    a.reply("split", 0, "offer", {"pot": "9"})
+    # teams cannot set the deadline
+    assert b.talks_deadline(1)[0] == 403
+    status, msg = ins.talks_deadline(0.02)  # a second and a bit
+    assert status == 200 and "must be done by" in msg
+    assert "deadline" in talks_text(b) and "counts as walking away" in talks_text(b)
+    time.sleep(1.5)
+    text = talks_text(b)
+    assert "Party B walks away" in text and "Party B walked away: no deal" in text
+    assert "t-deal-send" not in text
+    assert "no reply is due" in b.reply("split", 0, "accept")[1]
+    ins.control("close")
+    (neg,) = store.result(store.state())["turns"][1]["negotiations"]
+    assert neg["outcome"] == "walked" and neg["walked_by"] == "b"
+    assert neg["steps"][-1]["reason"] == "the deadline passed with no reply"
