@@ -228,6 +228,8 @@ def test_two_teams_negotiate_to_signature_over_http(live):
     ins_text = json.dumps(ins.instructor_talks().json())
     assert "Party A opens with A's part of the pot: 8" in ins_text
     assert "Waiting for Party B to reply" in ins_text
+    confirm = ins.instructor_view().json()["response"]["i-close-confirm"]["message"]
+    assert "Party B's reply is due" in confirm
     # B counters, A accepts: signed
     assert "on the table" in b.reply("split", 0, "offer", {"pot": "4"})[1]
     assert "accepted" in a.reply("split", 1, "accept")[1]
@@ -264,3 +266,59 @@ def test_the_instructors_deadline_makes_a_team_walk_over_http(live):
     (neg,) = store.result(store.state())["turns"][1]["negotiations"]
     assert neg["outcome"] == "walked" and neg["walked_by"] == "b"
     assert neg["steps"][-1]["reason"] == "the deadline passed with no reply"
+
+
+# ----- summitsim play -------------------------------------------------------------------------
+def test_a_player_negotiates_in_the_terminal(tmp_path):
+    """Party A opens the split at 6, accepts B's counter of 1, opens the trade with two
+    ports for no fishing and walks away from B's counter; quits at turn 3 and resumes."""
+    from typer.testing import CliRunner
+
+    from summitsim.classroom.terminal import load_save
+    from summitsim.cli import app
+
+    save = tmp_path / "g.json"
+    args = ["play", str(DATA), "--as", "a", "--save", str(save)]
+    turn1 = "o\n6\na\n0\n\n"  # offer 6; accept the counter; hold, no reason
+    turn2 = "o\n2\n\nw\n0\n\n"  # two ports (Enter keeps no fishing); walk away; hold
+    r = CliRunner().invoke(app, args, input=turn1 + turn2 + "q\n")
+    out = r.output
+    assert r.exit_code == 0, out
+    assert "Negotiation: The split, with Party B: round 1 of 6" in out
+    assert "10  10: worth +1.00" in out and "6  6: worth +0.60" in out
+    assert "Party A opens with A's part of the pot: 6" in out
+    assert "The offer on the table, and its worth to you" in out
+    assert "A's part of the pot: 1  +0.10" in out
+    assert "In all +0.10 to you, against +0.00 if you walk away: better than no deal" in out
+    assert "2  two ports: worth +0.60" in out and "2  full fishing: worth -0.20" in out
+    assert "Talks on The split (Party A, Party B): Signed: A's part of the pot: 1" in out
+    assert "Talks on Ports for fish (Party A, Party B): Party A walked away: no deal" in out
+    data = json.loads(save.read_text())
+    answers = [[(a["kind"], a["terms"]) for a in t["answers"]] for t in data["turns"]]
+    assert answers == [
+        [("offer", ["6"]), ("accept", [])],
+        [("offer", ["two", "none"]), ("walk", [])],
+    ]
+    # the save replays to the same talks without asking
+    g, closed = load_save(data)
+    result = replay(g, closed).result().to_dict()
+    assert result["turns"][1]["negotiations"][0]["terms"] == {"pot": "1"}
+    assert result["turns"][2]["negotiations"][0]["walked_by"] == "a"
+    # resumed: only turns 3 and 4 are asked (B walks away from the supply talks)
+    r = CliRunner().invoke(app, ["play", "--resume", str(save)], input="0\n\n0\n\n")
+    assert r.exit_code == 0, r.output
+    assert "Negotiation: The split" not in r.output and "Game over" in r.output
+    assert len(json.loads(save.read_text())["turns"]) == 4
+
+
+def test_the_player_is_asked_again_after_a_wrong_key(tmp_path):
+    from typer.testing import CliRunner
+
+    from summitsim.cli import app
+
+    args = ["play", str(DATA), "--as", "a", "--save", str(tmp_path / "g.json")]
+    r = CliRunner().invoke(app, args, input="a\no\n12\n5\nq\n")
+    assert r.exit_code == 0, r.output
+    assert "Please type o = make an offer or w." in r.output  # nothing to accept yet
+    assert "Please type a number from 0 to 10." in r.output
+    assert "Party A opens with A's part of the pot: 5" in r.output

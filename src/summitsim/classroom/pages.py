@@ -298,8 +298,9 @@ def submitted_move(c: Compiled, move: str) -> str:
 # ------------------------------------------------------------------------------------------
 # Negotiations
 # ------------------------------------------------------------------------------------------
-def deadline_text(deadline: float | None, now: float | None = None) -> str:
-    """The talks' deadline in words ("" when there is none)."""
+def deadline_text(deadline: float | None, now: float | None = None, countdown: bool = True) -> str:
+    """The talks' deadline in words ("" when there is none); ``countdown``: with the time
+    left (for a view drawn anew every refresh)."""
     if deadline is None:
         return ""
     now = time.time() if now is None else now
@@ -307,10 +308,8 @@ def deadline_text(deadline: float | None, now: float | None = None) -> str:
     if now >= deadline:
         return f"The talks' deadline ({at}) has passed: a reply still due counts as walking away."
     left = int(deadline - now)
-    return (
-        f"The talks must be done by {at} ({left // 60}:{left % 60:02d} left): a reply still "
-        "due then counts as walking away."
-    )
+    rest = f" ({left // 60}:{left % 60:02d} left)" if countdown else ""
+    return f"The talks must be done by {at}{rest}: a reply still due then counts as walking away."
 
 
 def talks_panel(
@@ -341,7 +340,7 @@ def talks_panel(
         kids.append(reply_form(c, due))
     elif due is not None and (viewer is None or viewer in due.talks_parties):
         kids.append(html.P(f"Waiting for {due.obs.actor.name} to reply.", id="talks-waiting"))
-    note = deadline_text(deadline) if due is not None else ""
+    note = deadline_text(deadline, countdown=viewer is None) if due is not None else ""
     if note:
         kids.append(html.P(note, className="note", id="talks-deadline"))
     return kids

@@ -589,6 +589,12 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
                 f" Not submitted yet: {', '.join(missing)} (played as you chose above: "
                 "the AI, or hold)."
             )
+        due = store.talks()[1].due if c.deals and not over else None
+        if due is not None:
+            close_msg += (
+                f" The talks are under way: {due.obs.actor.name}'s reply is due (the AI "
+                "replies for the team, or with hold it walks away)."
+            )
         undo_msg = (
             f"Undo turn {len(s.closed)}? It reopens with the moves and events it had; moves "
             f"already submitted for turn {s.turn} are dropped."

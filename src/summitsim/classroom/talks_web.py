@@ -40,7 +40,12 @@ def instructor_parts() -> list[Any]:
                 html.H3("Deadline for this turn's talks"),
                 html.Label("minutes from now ", htmlFor="i-talks-minutes"),
                 dcc.Input(
-                    id="i-talks-minutes", type="number", min=0.1, max=240, value=TALKS_MINUTES
+                    id="i-talks-minutes",
+                    type="number",
+                    min=0.1,
+                    max=240,
+                    value=TALKS_MINUTES,
+                    style={"width": "6em"},
                 ),
                 html.Button("Set deadline", id="i-talks-deadline", n_clicks=0),
                 html.Button("No deadline", id="i-talks-clear", n_clicks=0),
