@@ -216,7 +216,7 @@ def test_two_teams_negotiate_to_signature_over_http(live):
     assert "worth +0.60 to you" in text  # a level of the pot, valued for A
     assert "Waiting for Party A to reply" in talks_text(b)
     assert "t-deal-send" not in talks_text(b)
-    # B cannot reply for A, nor A out of turn; a forged identity field changes nothing
+    # B cannot reply while A's reply is due
     assert "no reply is due from you" in b.reply("split", 0, "offer", {"pot": "1"})[1]
     status, msg = a.reply("split", 0, "offer", {"pot": "8"})
     assert status == 200 and "your offer is on the table" in msg
@@ -254,9 +254,15 @@ def test_the_instructors_deadline_makes_a_team_walk_over_http(live):
     a.reply("split", 0, "offer", {"pot": "9"})
     # teams cannot set the deadline
     assert b.talks_deadline(1)[0] == 403
+    status, msg = ins.talks_deadline(10)
+    assert status == 200 and "must be done by" in msg
+    assert "counts as walking away" in talks_text(b)
+    assert "left)" in json.dumps(ins.instructor_talks().json())  # the instructor's countdown
+    status, msg = ins.talks_deadline(None)
+    assert status == 200 and "no deadline" in msg
+    assert "counts as walking away" not in talks_text(b)
     status, msg = ins.talks_deadline(0.02)  # a second and a bit
     assert status == 200 and "must be done by" in msg
-    assert "deadline" in talks_text(b) and "counts as walking away" in talks_text(b)
     time.sleep(1.5)
     text = talks_text(b)
     assert "Party B walks away" in text and "Party B walked away: no deal" in text
@@ -322,3 +328,19 @@ def test_the_player_is_asked_again_after_a_wrong_key(tmp_path):
     assert "Please type o = make an offer or w." in r.output  # nothing to accept yet
     assert "Please type a number from 0 to 10." in r.output
     assert "Party A opens with A's part of the pot: 5" in r.output
+
+
+def test_only_a_game_with_deals_has_the_negotiation_parts(tmp_path):
+    """A game whose scenario has no deals serves the pages it served before."""
+    scenarios = {"deals": (DATA, ["a"]), "none": ("pyongyang-2024", ["russia"])}
+    for name, (scen, teams) in scenarios.items():
+        folder = tmp_path / name
+        folder.mkdir()
+        gen = served_game(folder, scen, teams, seed=0, turns=2)
+        _, cl = next(gen)
+        team = cl[teams[0]].get("/_dash-layout").text
+        deps = cl["instructor"].get("/_dash-dependencies").text
+        ins = cl["instructor"].get("/_dash-layout").text
+        assert ("t-talks" in team) == ("i-talks" in ins) == ("t-deal-send" in deps)
+        assert ("t-talks" in team) is (name == "deals")
+        gen.close()

@@ -2,8 +2,10 @@
 and what a player may see and do.
 
 A game is its scenario, parameters, seed and the list of closed turns (each with the
-people's moves and the instructor's events). The state is never stored: it follows by
-replaying those inputs, which also gives undo and the after-action report for free.
+people's moves, their replies in negotiations and the instructor's events). The state is
+never stored: it follows by replaying those inputs, which also gives undo and the
+after-action report for free. The open turn's negotiations follow the same way, as far as
+the replies given so far take them (:func:`open_talks`).
 """
 
 from __future__ import annotations

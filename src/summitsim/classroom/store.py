@@ -1,8 +1,9 @@
 """A classroom game in SQLite: an append-only log of what people did, plus codes and sessions.
 
-Every accepted submission, closed turn, inject, undo and pause is one row of ``log``,
-written in a ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL`` (in WAL mode), so it
-is on disk before the player is told it was accepted. The game's state is the fold of that
+Every accepted submission, negotiation reply, closed turn, inject, undo, pause and talks'
+deadline is one row of ``log``, written in a ``BEGIN IMMEDIATE`` transaction with
+``synchronous=FULL`` (in WAL mode), so it is on disk before the player is told it was
+accepted. The game's state is the fold of that
 log (see :meth:`GameStore.state`) and the world state follows by replaying it.
 
 Join codes are stored only as SHA-256 digests and compared in constant time. The file holds

@@ -2,9 +2,10 @@
 
 The first turn shows the player's briefing and the state of the world; every turn, all the
 actor's moves under numbers that stay fixed for the game (those not possible now greyed,
-with the reason) and, on request, the AI advisor's suggestion. After the turn, what everyone
-did and what changed. With ``--save`` the game is saved (as its inputs) after every turn;
-quitting saves it in any case (:func:`default_save_path`).
+with the reason) and, on request, the AI advisor's suggestion; in a negotiation, the offer
+on the table with each term's worth to the player, who accepts, counters or walks away.
+After the turn, what everyone did and what changed. With ``--save`` the game is saved (as
+its inputs) after every turn; quitting saves it in any case (:func:`default_save_path`).
 """
 
 from __future__ import annotations
