@@ -190,8 +190,8 @@ def test_the_after_action_report_shows_each_negotiation(store):
     assert "Negotiations" in page
     assert "Party A opens with A&#x27;s part of the pot: 9" in page
     assert "Party B counters with A&#x27;s part of the pot: 2" in page
-    assert "Party A walked away: no deal" in page
-    assert "Party B walks away (the deadline passed with no reply)" in page
+    assert "No deal: Party A walked away." in page
+    assert "Party B walks away — the deadline passed with no reply" in page
     assert "Party A (team), Party B (team)" in page
 
 
@@ -265,7 +265,7 @@ def test_the_instructors_deadline_makes_a_team_walk_over_http(live):
     assert status == 200 and "must be done by" in msg
     time.sleep(1.5)
     text = talks_text(b)
-    assert "Party B walks away" in text and "Party B walked away: no deal" in text
+    assert "Party B walks away" in text and "No deal: Party B walked away." in text
     assert "t-deal-send" not in text
     assert "no reply is due" in b.reply("split", 0, "accept")[1]
     ins.control("close")
@@ -297,8 +297,8 @@ def test_a_player_negotiates_in_the_terminal(tmp_path):
     assert "A's part of the pot: 1  +0.10" in out
     assert "In all +0.10 to you, against +0.00 if you walk away: better than no deal" in out
     assert "2  two ports: worth +0.60" in out and "2  full fishing: worth -0.20" in out
-    assert "Talks on The split (Party A, Party B): Signed: A's part of the pot: 1" in out
-    assert "Talks on Ports for fish (Party A, Party B): Party A walked away: no deal" in out
+    assert "Negotiation: The split (Party A, Party B) — Signed: A's part of the pot: 1." in out
+    assert "Negotiation: Ports for fish (Party A, Party B) — No deal: Party A walked away." in out
     data = json.loads(save.read_text())
     answers = [[(a["kind"], a["terms"]) for a in t["answers"]] for t in data["turns"]]
     assert answers == [

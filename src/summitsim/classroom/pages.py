@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from ..engine.compiled import Compiled
-from ..viz.negotiation import negotiation_lines
+from ..viz.negotiation import deal_name, negotiation_lines
 from .game import NeedsReply, OpenTalks, public_state, redact_talks
 from .views import (
     Line,
@@ -21,6 +21,7 @@ from .views import (
     changes,
     counter_menu,
     escalation_of,
+    labels,
     move_name,
     offer_worth,
     talks_heading,
@@ -315,9 +316,9 @@ def deadline_text(deadline: float | None, now: float | None = None, countdown: b
 def talks_panel(
     c: Compiled, ot: OpenTalks, viewer: str | None, deadline: float | None = None
 ) -> list[Any]:
-    """This turn's negotiations: for a team (``viewer``) those its actor is party to, with
-    its reply form when its reply is due, else whom they wait for; for the instructor
-    (``viewer=None``) all of them, with every reason given."""
+    """This turn's negotiations: for a team (``viewer``) those its actor is party to (its
+    own reasons only), with its reply form when its reply is due, else whom they wait for;
+    for the instructor (``viewer=None``) all of them, with every reason given."""
     html = _h()
     if viewer is None:
         negs = ot.negotiations
@@ -327,10 +328,14 @@ def talks_panel(
         return []
     kids: list[Any] = [html.H2(f"Negotiations, turn {ot.turn}")]
     for neg in negs:
-        lines = negotiation_lines(c, neg, reasons=viewer is None)
+        _, *steps, end = negotiation_lines(neg, labels(c))
         kids.append(
             html.Div(
-                [html.H3(neg["name"]), html.Ol([html.Li(t) for t in lines], className="steps")],
+                [
+                    html.H3(deal_name(neg, labels(c))),
+                    html.Ol([html.Li(t) for t in steps], className="steps"),
+                    html.P(end, className="outcome"),
+                ],
                 className="talks",
                 id=f"talks-{neg['deal']}",
             )

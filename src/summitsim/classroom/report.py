@@ -9,10 +9,10 @@ from typing import Any
 
 from ..engine.observation import option_label
 from ..policies.base import Decision, sentence
-from ..viz.negotiation import negotiation_lines
+from ..viz.negotiation import negotiation_lines, signed_entry
 from ..viz.report import escape
 from .game import ClosedTurn, GameDef, replay
-from .views import move_name
+from .views import labels, move_name
 
 
 def choices(gdef: GameDef, closed: list[ClosedTurn]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -110,7 +110,8 @@ def talks_html(gdef: GameDef, result: dict[str, Any]) -> str:
                 f"{c.actors[c.actor_index[p]].name} ({'team' if p in gdef.humans else 'AI'})"
                 for p in neg["parties"]
             )
-            *steps, end = negotiation_lines(c, neg, reasons=True)
+            signed = signed_entry(result, neg, t["turn"])
+            _, *steps, end = negotiation_lines(neg, labels(c), signed)
             items = "".join(f"<li>{e(x)}</li>" for x in steps)
             out.append(
                 f"<tr><td>{t['turn']}</td><td>{e(neg['name'])}</td><td>{e(parties)}</td>"

@@ -41,6 +41,7 @@ from .game import (
     hidden_red_lines,
     public_state,
     redact,
+    redact_talks,
 )
 from .views import (
     MoveChoice,
@@ -51,6 +52,7 @@ from .views import (
     changes,
     counter_menu,
     escalation_of,
+    labels,
     move_menu,
     offer_worth,
     option_for,
@@ -263,9 +265,9 @@ class TerminalGame:
     def show_talks(self, model: SummitModel, obs: Observation, talks: Talks) -> None:
         c = model.compiled
         lines = [escape(talks.deal.description.strip())] if talks.deal.description else []
-        so_far = talks_so_far(model, talks)
-        if so_far["steps"]:
-            lines += [f"  • {escape(t)}" for t in negotiation_lines(c, so_far)[:-1]]
+        so_far = redact_talks(talks_so_far(model, talks), self.gdef.humans)
+        if so_far is not None:
+            lines += [f"  • {escape(t)}" for t in negotiation_lines(so_far, labels(c))[1:-1]]
         worth = offer_worth(talks, obs.actor.index)
         if worth is None:
             lines.append("No offer yet: you open the talks.")

@@ -18,7 +18,7 @@ from ..engine.deals import Talks, breakdown, level_value
 from ..engine.observation import Observation, Option
 from ..policies.base import Decision, Rationale, describe_action, possessive
 from ..viz.labels import Labels, turn_start
-from ..viz.negotiation import headline, negotiation_lines
+from ..viz.negotiation import negotiation_lines, signed_entry
 
 # ------------------------------------------------------------------------------------------
 # Names and the calendar
@@ -287,17 +287,13 @@ def turn_story(
     c: Compiled, result: Mapping[str, Any], turn: int, *, rationales: bool = False
 ) -> list[Line]:
     """What everyone did in ``turn``: its negotiations first (each with its offers and
-    replies), then the moves (several moves of one actor on one line), red lines
-    crossed or approached (as ``result`` shows them: redact it for a team first), events and
-    the instructor's changes. ``rationales``: add the AI's reason to each line (the
-    instructor's view); otherwise only a team's own justification is kept."""
+    replies, and the reasons ``result`` holds), then the moves (several moves of one actor
+    on one line), red lines crossed or approached (as ``result`` shows them: redact it for
+    a team first), events and the instructor's changes. ``rationales``: add the AI's reason
+    to each line (the instructor's view); otherwise only a team's own justification is
+    kept."""
     t = result["turns"][turn]
-    lines: list[Line] = [
-        Line(
-            "deal", headline(c, neg), "; ".join(negotiation_lines(c, neg, reasons=rationales)[:-1])
-        )
-        for neg in t.get("negotiations", [])
-    ]
+    lines = [deal_line(c, result, turn, neg) for neg in t.get("negotiations", [])]
     by_actor: dict[str, list[Mapping[str, Any]]] = {}
     for a in t["actions"]:
         if a.get("by") == "inject":
@@ -371,6 +367,13 @@ def turn_story(
         else:
             lines.append(Line("event", f"Event: {e.get('name', '')}"))
     return lines
+
+
+def deal_line(c: Compiled, result: Mapping[str, Any], turn: int, neg: Mapping[str, Any]) -> Line:
+    """A negotiation as one line of a turn's story: its heading and outcome, then (as
+    ``why``) its offers and replies, with the reasons ``result`` still holds."""
+    heading, *steps, end = negotiation_lines(neg, labels(c), signed_entry(result, neg, turn))
+    return Line("deal", f"{heading} — {end}", "; ".join(steps))
 
 
 def escalation_of(result: Mapping[str, Any], turn: int) -> float:
