@@ -463,7 +463,7 @@ def open_talks(gdef: GameDef, closed: list[ClosedTurn], answers: Iterable[Answer
     model = replay(gdef, closed, open_answers=answers)
     due = None
     try:
-        model._negotiate()  # the talks at the start of the open turn, and nothing else
+        model.negotiate()  # the talks at the start of the open turn, and nothing else
     except NeedsReply as exc:
         due = exc
     result = model.result()
