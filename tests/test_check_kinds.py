@@ -172,8 +172,8 @@ def test_good_records_load_and_read(deals, covert):
     rec = load_record_text(GOOD, deals, "rec.yaml", dt.date(2025, 1, 1))
     words = [e.describe(Labels.from_spec(deals.spec)) for e in rec.entries]
     assert words == [
-        "Split signed on pot 5 (turn 1)",
-        "Supply: obligation supply_goods broken (turn 4)",
+        "The split signed on pot 5 (turn 1)",
+        "Supply for payment: obligation supply_goods broken (turn 4)",
     ]
     rec = load_record_text(COVERT_GOOD, covert, "rec.yaml", dt.date(2025, 1, 1))
     (entry,) = rec.entries

@@ -342,7 +342,7 @@ RESERVED: dict[str, str] = {}  # kind -> why it is not available yet
 
 
 def register(name: str, kind: Kind) -> None:
-    """Add a kind of check (the extension point for detection and deal checks)."""
+    """Add a kind of check (the extension point for new kinds)."""
     KINDS[name] = kind
     RESERVED.pop(name, None)
 
