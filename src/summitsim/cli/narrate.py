@@ -40,6 +40,8 @@ def print_run(result: RunResult, quiet: bool = False) -> None:
         params = ", ".join(f"{k}={v}" for k, v in changed.items()) or "defaults"
         out.print(f"[bold]{meta.title}[/bold]")
         out.print(f"[dim]{meta.id} · seed {result.seed} · {result.n_turns} turns · {params}[/dim]")
+        for line in drift_lines(result):
+            out.print(f"[dim]{line}[/dim]")
         for t in range(1, result.n_turns + 1):
             print_turn(result, t)
         out.print()
@@ -47,6 +49,19 @@ def print_run(result: RunResult, quiet: bool = False) -> None:
     noise = noise_line(result)
     if noise:
         out.print(f"[dim]{noise}[/dim]")
+
+
+def drift_lines(result: RunResult) -> list[str]:
+    """The background drift, said once for the whole run rather than as an event each turn."""
+    drift = result.drift()
+    if not drift:
+        return []
+    n = result.n_turns
+    out = ["Background drift (not events):"]
+    for d in drift:
+        when = "every turn" if d["turns"] == n else f"on {d['turns']} of {n} turns"
+        out.append(f"  {d['name']} ({when}): {d['description']}")
+    return out
 
 
 def noise_line(result: RunResult) -> str:
