@@ -109,10 +109,8 @@ class LiveSlot:
     """A slot on which a player's utility has a kink (or a bound) the others can reach: its
     expected value needs the distribution of the others' summed change."""
 
-    __slots__ = (
-        "base", "f", "fixed", "hi", "lo", "others", "own_index", "own_values", "slot",
-        "varying", "x",
-    )  # fmt: skip
+    __slots__ = ("base", "f", "fixed", "hi", "lo", "memo", "others", "own_index",
+                 "own_values", "slot", "varying", "x")  # fmt: skip
 
     def __init__(self, game: TurnGame, i: int, s: int):
         self.slot = s
@@ -125,12 +123,14 @@ class LiveSlot:
         values = [d.get(s, 0.0) for d in game.players[i].deltas]
         self.own_values = list(dict.fromkeys(values))
         self.own_index = [self.own_values.index(v) for v in values]
-        self.fixed: dict[float, float] | None = None  # see freeze()
+        # per own value: the others' summed change -> f(clipped value), filled as met
+        self.memo: list[dict[float, float]] = [{} for _ in self.own_values]
+        self.fixed: dict[float, float] | None = None  # see freeze(); None: nothing fixed
         self.varying = self.others
 
     def freeze(self, sigma: Sequence[Mixed], varying: set[int]) -> None:
         """Convolve once the players whose strategies stay fixed while ``varying`` iterate."""
-        dist = {0.0: 1.0}
+        dist = None
         for j, groups in self.others:
             if j not in varying:
                 dist = _convolve(dist, groups, sigma[j])
@@ -141,19 +141,30 @@ class LiveSlot:
         self.fixed, self.varying = None, self.others
 
     def add(self, sigma: Sequence[Mixed], out: list[float]) -> None:
-        dist = self.fixed or {0.0: 1.0}
+        dist = self.fixed
         for j, groups in self.varying:
             dist = _convolve(dist, groups, sigma[j])
-        f, x, lo, hi, base = self.f, self.x, self.lo, self.hi, self.base
-        worth = []
-        for own in self.own_values:
-            total = 0.0
-            for dv, q in dist.items():
-                v = x + own + dv
-                total += q * f(lo if v < lo else hi if v > hi else v)
-            worth.append(total - base)
-        for o, k in enumerate(self.own_index):
-            out[o] += worth[k]
+        items = dist.items() if dist is not None else _NOTHING
+        if len(self.memo) == 1:  # the player does not move the slot: the same for all options
+            w = self._expect(self.own_values[0], self.memo[0], items)
+            out[:] = [v + w for v in out]
+            return
+        worth = [self._expect(u, m, items) for u, m in zip(self.own_values, self.memo, strict=True)]
+        out[:] = [v + worth[k] for v, k in zip(out, self.own_index, strict=True)]
+
+    def _expect(self, own: float, memo: dict[float, float], items: Any) -> float:
+        """E f(x + own + the others' change) - f(x), over ``items`` (change, probability)."""
+        total = 0.0
+        for dv, q in items:
+            fv = memo.get(dv)
+            if fv is None:
+                v = self.x + own + dv
+                fv = memo[dv] = self.f(self.lo if v < self.lo else self.hi if v > self.hi else v)
+            total += q * fv
+        return total - self.base
+
+
+_NOTHING = ((0.0, 1.0),)  # the distribution of no one's change
 
 
 def _groups(vals: list[float]) -> list[tuple[float, list[int]]]:
@@ -269,22 +280,24 @@ def _mean(vals: list[float], probs: Mixed) -> float:
 
 
 def _convolve(
-    dist: dict[float, float], groups: list[tuple[float, list[int]]], probs: Mixed
+    dist: dict[float, float] | None, groups: list[tuple[float, list[int]]], probs: Mixed
 ) -> dict[float, float]:
-    """``dist`` plus one player's change (``groups``: its non-zero changes and the options
-    giving each; every other option changes nothing)."""
-    mine = []
+    """``dist`` (None: no change for sure) plus one player's change (``groups``: its non-zero
+    changes and the options giving each; every other option changes nothing)."""
+    mine = {}
     rest = 1.0
     for v, options in groups:
-        q = sum(probs[o] for o in options)
+        q = probs[options[0]] if len(options) == 1 else sum([probs[o] for o in options])
         if q > PRUNE:
-            mine.append((v, q))
+            mine[v] = q
             rest -= q
     if rest > PRUNE:
-        mine.append((0.0, rest))
+        mine[0.0] = rest
+    if dist is None:  # 0.0 + v is v, 0.0 + 1.0 * q is q: the same sums as below
+        return mine
     out: dict[float, float] = {}
     for a, pa in dist.items():
-        for b, pb in mine:
+        for b, pb in mine.items():
             out[a + b] = out.get(a + b, 0.0) + pa * pb
     return out
 
@@ -319,6 +332,8 @@ def argmax_point(values: list[float]) -> Mixed:
 # --------------------------------------------------------------------------------------
 def respond(game: TurnGame, i: int, sigma: Sequence[Mixed], scale: float = 1.0) -> Mixed:
     p = game.players[i]
+    if len(p.options) == 1:
+        return [1.0]  # what logit() gives for a single option, whatever its value
     return logit(game.choice_values(i, sigma), p.lam * scale)
 
 
@@ -400,19 +415,16 @@ def _solve_at(
     alpha, prev = 1.0, math.inf
     for _ in range(FAST_ITER):
         new = [respond(game, i, sigma, scale) for i in coupled]
-        res = max(
-            abs(a - b)
-            for i, n in zip(coupled, new, strict=True)
-            for a, b in zip(n, sigma[i], strict=True)
-        )
+        res = max([abs(a - b) for i, n in zip(coupled, new) for a, b in zip(n, sigma[i])])
         if res < tol:
             return new
         if res < best_res:
             best, best_res = [sigma[i] for i in coupled], res
         alpha = min(1.0, alpha * 1.5) if res < 0.9 * prev else max(alpha * 0.5, 1e-3)
         prev = res
+        keep = 1 - alpha
         for i, n in zip(coupled, new, strict=True):
-            sigma[i] = [(1 - alpha) * a + alpha * b for a, b in zip(sigma[i], n, strict=True)]
+            sigma[i] = [keep * a + alpha * b for a, b in zip(sigma[i], n)]
     for i, s in zip(coupled, best, strict=True):
         sigma[i] = s
     return _newton(game, sigma, coupled, scale, tol)
