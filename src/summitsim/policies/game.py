@@ -66,16 +66,33 @@ class Player:
 class SlotModel:
     """Who moves a slot and by how much, per option."""
 
+    __slots__ = ("_groups", "_others", "_reach", "moves")
+
     def __init__(self, moves: list[tuple[int, list[float]]]):
         self.moves = moves  # (player, change per option), for players that move the slot
+        self._others: dict[int, list[tuple[int, list[float]]]] = {}
+        self._groups: dict[int, list[tuple[float, list[int]]]] = {}
+        self._reach: tuple[float, float] | None = None
 
     def others(self, i: int) -> list[tuple[int, list[float]]]:
-        return [(j, v) for j, v in self.moves if j != i]
+        hit = self._others.get(i)
+        if hit is None:
+            hit = self._others[i] = [(j, v) for j, v in self.moves if j != i]
+        return hit
+
+    def groups(self, j: int, vals: list[float]) -> list[tuple[float, list[int]]]:
+        """Player ``j``'s non-zero changes to the slot, each with the options giving it."""
+        hit = self._groups.get(j)
+        if hit is None:
+            hit = self._groups[j] = _groups(vals)
+        return hit
 
     def reach(self) -> tuple[float, float]:
-        lo = sum(min(v) for _, v in self.moves)
-        hi = sum(max(v) for _, v in self.moves)
-        return lo, hi
+        if self._reach is None:
+            lo = sum(min(v) for _, v in self.moves)
+            hi = sum(max(v) for _, v in self.moves)
+            self._reach = lo, hi
+        return self._reach
 
 
 def _slot_models(players: list[Player]) -> dict[int, SlotModel]:
@@ -101,8 +118,25 @@ def _slot_fn(actor: CActor, slot: int) -> Callable[[float], float]:
     return f
 
 
-def _kinks(actor: CActor, slot: int) -> list[float]:
-    return [t.ref for t in actor.terms if t.slot == slot and t.kind not in ("raise", "lower")]
+ActorParts = tuple[dict[int, Callable[[float], float]], dict[int, list[float]]]
+_PARTS: dict[int, tuple[CActor, ActorParts]] = {}
+
+
+def _actor_parts(actor: CActor) -> ActorParts:
+    """An actor's utility per slot as one function, and the kinks of each slot (a
+    threshold's or a target's reference value), kept from turn to turn."""
+    hit = _PARTS.get(id(actor))
+    if hit is not None and hit[0] is actor:
+        return hit[1]
+    fns = {s: _slot_fn(actor, s) for s in actor.slot_terms}
+    kinks: dict[int, list[float]] = {}
+    for t in actor.terms:
+        if t.kind not in ("raise", "lower"):
+            kinks.setdefault(t.slot, []).append(t.ref)
+    if len(_PARTS) > 1024:  # actors of scenarios compiled long ago
+        _PARTS.clear()
+    _PARTS[id(actor)] = (actor, (fns, kinks))
+    return fns, kinks
 
 
 class LiveSlot:
@@ -119,7 +153,8 @@ class LiveSlot:
         self.lo, self.hi = game.c.lo[s], game.c.hi[s]
         self.base = self.f(self.x)
         # per other player: (player, [(change, options giving it)] for the non-zero changes)
-        self.others = [(j, _groups(vals)) for j, vals in game.slots[s].others(i)]
+        sm = game.slots[s]
+        self.others = [(j, sm.groups(j, vals)) for j, vals in sm.others(i)]
         values = [d.get(s, 0.0) for d in game.players[i].deltas]
         self.own_values = list(dict.fromkeys(values))
         self.own_index = [self.own_values.index(v) for v in values]
@@ -185,7 +220,9 @@ class TurnGame:
         self.players = players
         self.unsolved = 0.0  # the largest residual left where the solver gave up (0: none)
         self.slots = _slot_models(players)
-        self.fns = [{s: _slot_fn(p.actor, s) for s in p.actor.slot_terms} for p in players]
+        parts = [_actor_parts(p.actor) for p in players]
+        self.fns = [fns for fns, _ in parts]
+        self.kinks = [kinks for _, kinks in parts]
         self.affine = [self._affine(i) for i in range(len(players))]
         for i, p in enumerate(players):
             p.live = [s for s in p.actor.slot_terms if s not in self.affine[i]]
@@ -207,7 +244,7 @@ class TurnGame:
             a, b = x[s] + d_lo, x[s] + d_hi
             if a < c.lo[s] or b > c.hi[s]:
                 continue
-            if any(a < k < b for k in _kinks(self.players[i].actor, s)):
+            if any(a < k < b for k in self.kinks[i].get(s, ())):
                 continue
             f = self.fns[i][s]
             out[s] = (f(b) - f(a)) / (b - a) if b > a else 0.0
@@ -218,15 +255,17 @@ class TurnGame:
         slots only it moves, or where its utility is affine; costs), and the red-line and
         horizon terms, kept apart so that plain values can be reported."""
         p, x, c = self.players[i], self.x, self.c
+        affine, fns = self.affine[i], self.fns[i]
+        order = {s: k for k, s in enumerate(affine)}
         own = [-cost for cost in p.costs]
-        for s, slope in self.affine[i].items():
-            f = self.fns[i][s]
-            base = f(x[s])
-            for o, d in enumerate(p.deltas):
-                v = d.get(s)
-                if v is None:
-                    continue
-                own[o] += slope * v if slope is not None else f(_clip(c, s, x[s] + v)) - base
+        for o, d in enumerate(p.deltas):  # slot by slot, in the order of the actor's terms
+            for s in sorted((s for s in d if s in order), key=order.__getitem__):
+                v, slope = d[s], affine[s]
+                if slope is not None:
+                    own[o] += slope * v
+                else:
+                    f = fns[s]
+                    own[o] += f(_clip(c, s, x[s] + v)) - f(x[s])
         extra = [r + a for r, a in zip(p.risk, p.ahead, strict=True)]
         return own, extra, [a + b for a, b in zip(own, extra, strict=True)]
 
