@@ -160,7 +160,7 @@ class LiveSlot:
         self.own_index = [self.own_values.index(v) for v in values]
         # per own value: the others' summed change -> f(clipped value), filled as met
         self.memo: list[dict[float, float]] = [{} for _ in self.own_values]
-        self.fixed: dict[float, float] | None = None  # see freeze(); None: nothing fixed
+        self.fixed: Dist | None = None  # see freeze(); None: nothing fixed
         self.varying = self.others
 
     def freeze(self, sigma: Sequence[Mixed], varying: set[int]) -> None:
@@ -179,7 +179,7 @@ class LiveSlot:
         dist = self.fixed
         for j, groups in self.varying:
             dist = _convolve(dist, groups, sigma[j])
-        items = dist.items() if dist is not None else _NOTHING
+        items = dist if dist is not None else _NOTHING
         if len(self.memo) == 1:  # the player does not move the slot: the same for all options
             w = self._expect(self.own_values[0], self.memo[0], items)
             out[:] = [v + w for v in out]
@@ -187,10 +187,10 @@ class LiveSlot:
         worth = [self._expect(u, m, items) for u, m in zip(self.own_values, self.memo, strict=True)]
         out[:] = [v + worth[k] for v, k in zip(out, self.own_index, strict=True)]
 
-    def _expect(self, own: float, memo: dict[float, float], items: Any) -> float:
-        """E f(x + own + the others' change) - f(x), over ``items`` (change, probability)."""
+    def _expect(self, own: float, memo: dict[float, float], dist: Dist) -> float:
+        """E f(x + own + the others' change) - f(x), over ``dist``."""
         total = 0.0
-        for dv, q in items:
+        for dv, q in dist:
             fv = memo.get(dv)
             if fv is None:
                 v = self.x + own + dv
@@ -199,7 +199,8 @@ class LiveSlot:
         return total - self.base
 
 
-_NOTHING = ((0.0, 1.0),)  # the distribution of no one's change
+Dist = list[tuple[float, float]]  # (summed change, probability), each change once
+_NOTHING: Dist = [(0.0, 1.0)]  # the distribution of no one's change
 
 
 def _groups(vals: list[float]) -> list[tuple[float, list[int]]]:
@@ -318,27 +319,26 @@ def _mean(vals: list[float], probs: Mixed) -> float:
     return sum(v * q for v, q in zip(vals, probs, strict=True))
 
 
-def _convolve(
-    dist: dict[float, float] | None, groups: list[tuple[float, list[int]]], probs: Mixed
-) -> dict[float, float]:
+def _convolve(dist: Dist | None, groups: list[tuple[float, list[int]]], probs: Mixed) -> Dist:
     """``dist`` (None: no change for sure) plus one player's change (``groups``: its non-zero
     changes and the options giving each; every other option changes nothing)."""
-    mine = {}
+    mine = []
     rest = 1.0
     for v, options in groups:
         q = probs[options[0]] if len(options) == 1 else sum([probs[o] for o in options])
         if q > PRUNE:
-            mine[v] = q
+            mine.append((v, q))
             rest -= q
     if rest > PRUNE:
-        mine[0.0] = rest
+        mine.append((0.0, rest))
     if dist is None:  # 0.0 + v is v, 0.0 + 1.0 * q is q: the same sums as below
         return mine
     out: dict[float, float] = {}
-    for a, pa in dist.items():
-        for b, pb in mine.items():
-            out[a + b] = out.get(a + b, 0.0) + pa * pb
-    return out
+    for a, pa in dist:
+        for b, pb in mine:
+            k = a + b
+            out[k] = out.get(k, 0.0) + pa * pb
+    return list(out.items())
 
 
 def _point(n: int, k: int) -> Mixed:
@@ -452,9 +452,10 @@ def _solve_at(
     sigma = list(start)
     best, best_res = [sigma[i] for i in coupled], math.inf
     alpha, prev = 1.0, math.inf
+    plans = [_plan(game, i, scale) for i in coupled]
     for _ in range(FAST_ITER):
-        new = [respond(game, i, sigma, scale) for i in coupled]
-        res = max([abs(a - b) for i, n in zip(coupled, new) for a, b in zip(n, sigma[i])])
+        new = [_answer(sigma, *plan) for plan in plans]
+        res = max([_change(n, sigma[i]) for i, n in zip(coupled, new, strict=True)])
         if res < tol:
             return new
         if res < best_res:
@@ -463,10 +464,34 @@ def _solve_at(
         prev = res
         keep = 1 - alpha
         for i, n in zip(coupled, new, strict=True):
-            sigma[i] = [keep * a + alpha * b for a, b in zip(sigma[i], n)]
+            sigma[i] = [keep * a + alpha * b for a, b in zip(sigma[i], n, strict=True)]
     for i, s in zip(coupled, best, strict=True):
         sigma[i] = s
     return _newton(game, sigma, coupled, scale, tol)
+
+
+Plan = tuple[list[float], list[LiveSlot], float]
+
+
+def _plan(game: TurnGame, i: int, scale: float) -> Plan:
+    """What player ``i``'s logit answer needs, bound once for a stage's iterations."""
+    return game.static[i][2], game.live[i], game.players[i].lam * scale
+
+
+def _answer(
+    sigma: Sequence[Mixed], static: list[float], lives: list[LiveSlot], lam: float
+) -> Mixed:
+    """``respond()`` with its parts bound (see ``_plan``)."""
+    if len(static) == 1:
+        return [1.0]
+    out = list(static)
+    for live in lives:
+        live.add(sigma, out)
+    return logit(out, lam)
+
+
+def _change(a: Mixed, b: Mixed) -> float:
+    return max([abs(p - q) for p, q in zip(a, b, strict=True)])
 
 
 def _newton(
