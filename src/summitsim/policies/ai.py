@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from ..engine import predict as pr
 from ..engine.compiled import CActor, Compiled, CRedLine
@@ -187,7 +186,7 @@ def _red_line_risks(
     out = []
     changes: pr.Changes | None = None
     for rl in view.watched(actor.index):
-        if rl.trigger_slots.isdisjoint(delta) and _trigger_actions(rl).isdisjoint(option):
+        if rl.trigger_slots.isdisjoint(delta) and not any(k in rl.trigger_actions for k in option):
             continue
         if changes is None:
             changes = pr.apply(c, x, {}, tuple(delta.items()))
@@ -199,19 +198,6 @@ def _red_line_risks(
         belief = view.belief(actor.index, rl.index)
         out.append(Anticipated(option, rl.index, belief, worth, chance))
     return out
-
-
-_TRIGGER_ACTIONS: dict[int, tuple[CRedLine, frozenset[int]]] = {}
-
-
-def _trigger_actions(rl: CRedLine) -> frozenset[int]:
-    """The actions a red line's trigger names, as a set (kept from turn to turn)."""
-    hit = _TRIGGER_ACTIONS.get(id(rl))
-    if hit is None or hit[0] is not rl:
-        if len(_TRIGGER_ACTIONS) > 1024:  # red lines of scenarios compiled long ago
-            _TRIGGER_ACTIONS.clear()
-        hit = _TRIGGER_ACTIONS[id(rl)] = (rl, frozenset(rl.trigger_actions))
-    return hit[1]
 
 
 def _crossing_chance(
@@ -244,11 +230,7 @@ def _u(actor: CActor, x: Sequence[float], changes: pr.Changes) -> float:
     return pr.utility_change(actor, x, changes) if changes else 0.0
 
 
-# the replier, the slots its replies touch (as a set and in order), its best reply now, its
-# replies, and its best reply to each state of the touched slots met so far
-Replier = tuple[
-    CActor, frozenset[int], tuple[int, ...], pr.Delta, list[Reply], dict[tuple[Any, ...], pr.Delta]
-]
+Replier = tuple[CActor, frozenset[int], pr.Delta, list[Reply]]
 
 
 def _repliers(view: TurnView, actor: CActor) -> list[Replier]:
@@ -274,7 +256,7 @@ def _repliers(view: TurnView, actor: CActor) -> list[Replier]:
         for v, _, d, _ in replies:
             if v > top:
                 best, top = d, v
-        out.append((other, touched, tuple(sorted(touched)), best, replies, {}))
+        out.append((other, touched, best, replies))
     return out
 
 
@@ -284,32 +266,18 @@ def _best_replies(view: TurnView, own: pr.Changes, repliers: list[Replier]) -> p
     c, x = view.compiled, view.x
     changes = dict(own)
     y: list[float] | None = None
-    for other, touched, order, best, replies, memo in repliers:
+    for other, touched, best, replies in repliers:
         if own and not touched.isdisjoint(own):
-            key = tuple([own.get(s) for s in order])  # all its best reply can depend on
-            hit = memo.get(key)
-            if hit is None:
-                if y is None:
-                    y = pr.overlay(x, own)
-                hit = memo[key] = _best_reply(c, other, y, own, replies)
-            best = hit
+            if y is None:
+                y = pr.overlay(x, own)
+            best, top = (), 0.0
+            for v, slots, d, cost in replies:
+                if not slots.isdisjoint(own):
+                    v = pr.gain(c, other, y, d) - cost
+                if v > top:
+                    best, top = d, v
         changes = pr.apply(c, x, changes, best)
     return changes
-
-
-def _best_reply(
-    c: Compiled, other: CActor, y: list[float], own: pr.Changes, replies: list[Reply]
-) -> pr.Delta:
-    """``other``'s best reply in state ``y`` (``own`` applied): replies that touch a slot
-    ``own`` changed are valued anew, the rest keep their value (holding: worth 0)."""
-    best: pr.Delta = ()
-    top = 0.0
-    for v, slots, d, cost in replies:
-        if not slots.isdisjoint(own):
-            v = pr.gain(c, other, y, d) - cost
-        if v > top:
-            best, top = d, v
-    return best
 
 
 # --------------------------------------------------------------------------------------
