@@ -43,6 +43,26 @@ def legal_options(c: Compiled, actor: CActor, allowed: Sequence[int]) -> tuple[O
     return tuple(out)
 
 
+_OPTIONS: dict[int, tuple[CActor, dict[tuple[int, ...], tuple[Option, ...]]]] = {}
+
+
+def _options(c: Compiled, actor: CActor, allowed: tuple[int, ...]) -> tuple[Option, ...]:
+    """``legal_options``, kept per actor and set of allowed moves (they recur turn after
+    turn, and run after run)."""
+    hit = _OPTIONS.get(id(actor))
+    if hit is None or hit[0] is not actor:
+        if len(_OPTIONS) > 1024:  # actors of scenarios compiled long ago
+            _OPTIONS.clear()
+        hit = _OPTIONS[id(actor)] = (actor, {})
+    known = hit[1]
+    options = known.get(allowed)
+    if options is None:
+        if len(known) > 4096:
+            known.clear()
+        options = known[allowed] = legal_options(c, actor, allowed)
+    return options
+
+
 @dataclass(frozen=True, slots=True)
 class KnownRedLine:
     """A red line as one actor knows it."""
@@ -114,7 +134,7 @@ class TurnView:
         )
         self.allowed: tuple[tuple[int, ...], ...] = tuple(tuple(a) for a in allowed)
         self.options: tuple[tuple[Option, ...], ...] = tuple(
-            legal_options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
+            _options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
         )
         self.revealed = tuple(revealed)
         self.fired_rl = tuple(fired_rl)
@@ -134,6 +154,16 @@ class TurnView:
         self._baseline: dict[int, bool] = {}
         self._responses: dict[int, pr.Delta] = {}
         self._watched: dict[int, tuple[CRedLine, ...]] = {}
+        self._known: dict[int, tuple[KnownRedLine, ...]] = {}
+        self._state: Mapping[str, float] | None = None
+
+    @property
+    def state(self) -> Mapping[str, float]:
+        """Each slot's value by name (read-only; one mapping shared by every observer)."""
+        if self._state is None:
+            c = self.compiled
+            self._state = MappingProxyType(dict(zip(c.slots, self.x, strict=True)))
+        return self._state
 
     # ----- moves -----------------------------------------------------------------------
     def delta(self, action: int) -> pr.Delta:
@@ -237,6 +267,12 @@ class TurnView:
         return hit
 
     def known_red_lines(self, observer: int) -> tuple[KnownRedLine, ...]:
+        hit = self._known.get(observer)
+        if hit is None:
+            hit = self._known[observer] = self._known_red_lines(observer)
+        return hit
+
+    def _known_red_lines(self, observer: int) -> tuple[KnownRedLine, ...]:
         c = self.compiled
         out = []
         for rl in c.red_lines:
@@ -317,11 +353,10 @@ def make_observation(
     seen: tuple[tuple[str, str, str], ...],
     rng: random.Random,
 ) -> Observation:
-    c = view.compiled
     return Observation(
         turn=view.turn,
         actor=actor,
-        state=MappingProxyType(dict(zip(c.slots, view.x, strict=True))),
+        state=view.state,
         moves=view.allowed[actor.index],
         options=view.options[actor.index],
         red_lines=view.known_red_lines(actor.index),

@@ -229,6 +229,7 @@ class TurnGame:
             p.live = [s for s in p.actor.slot_terms if s not in self.affine[i]]
         self.live = [[LiveSlot(self, i, s) for s in p.live] for i, p in enumerate(players)]
         self.static = [self._static(i) for i in range(len(players))]
+        self._means: dict[tuple[int, int], tuple[Mixed, float]] = {}
 
     # ----- structure -------------------------------------------------------------------
     def _affine(self, i: int) -> dict[int, float | None]:
@@ -293,8 +294,20 @@ class TurnGame:
         shift = 0.0
         for s, slope in self.affine[i].items():
             if slope is not None:
-                shift += slope * sum(_mean(v, sigma[j]) for j, v in self.slots[s].others(i))
+                shift += slope * sum(
+                    [self._mean(s, j, v, sigma[j]) for j, v in self.slots[s].others(i)]
+                )
         return [v + shift for v in out] if shift else out
+
+    def _mean(self, s: int, j: int, vals: list[float], probs: Mixed) -> float:
+        """Player ``j``'s mean change to slot ``s`` under ``probs`` (kept while ``probs`` is
+        the strategy asked about: every actor's expectation reads the same ones)."""
+        hit = self._means.get((s, j))
+        if hit is not None and hit[0] is probs:
+            return hit[1]
+        mean = _mean(vals, probs)
+        self._means[s, j] = (probs, mean)
+        return mean
 
     def payoff(self, profile: Sequence[int]) -> list[float]:
         """Each player's payoff when they play the options in ``profile``."""
@@ -316,7 +329,7 @@ def _clip(c: Compiled, s: int, v: float) -> float:
 
 
 def _mean(vals: list[float], probs: Mixed) -> float:
-    return sum(v * q for v, q in zip(vals, probs, strict=True))
+    return sum([v * q for v, q in zip(vals, probs, strict=True)])
 
 
 def _convolve(dist: Dist | None, groups: list[tuple[float, list[int]]], probs: Mixed) -> Dist:
@@ -514,13 +527,28 @@ def _newton(
             k += n
         return out
 
-    def g(y: Any) -> Any:
+    # whose answers read each player's strategy, and the player each coordinate belongs to
+    readers = {p: {i for i in coupled if p in _varying(game, i)} for p in coupled}
+    owner = [i for i, n in zip(coupled, sizes, strict=True) for _ in range(n)]
+
+    def answers(y: Any, known: list[Mixed] | None = None, who: set[int] | None = None) -> Any:
+        """The coupled players' logit answers at ``y`` (all but the first probability);
+        with ``known`` (the answers at a point that differs only in strategies that no one
+        outside ``who`` reads), those of ``who`` only are computed anew."""
         s = unpack(y)
-        r = [respond(game, i, s, scale)[1:] for i in coupled]
+        if known is None or who is None:
+            return [respond(game, i, s, scale)[1:] for i in coupled]
+        return [
+            respond(game, i, s, scale)[1:] if i in who else a
+            for i, a in zip(coupled, known, strict=True)
+        ]
+
+    def g(y: Any, r: list[Mixed]) -> Any:
         return np.asarray(y) - np.concatenate([np.asarray(v) for v in r])
 
     y = np.concatenate([np.asarray(sigma[i][1:]) for i in coupled])
-    gy = g(y)
+    ry = answers(y)
+    gy = g(y, ry)
     for _ in range(NEWTON_ITER):
         if float(np.max(np.abs(gy))) < tol:
             return [unpack(y)[i] for i in coupled]
@@ -529,7 +557,7 @@ def _newton(
             h = 1e-7 if y[k] < 0.5 else -1e-7
             step = y.copy()
             step[k] += h
-            jac[:, k] = (g(step) - gy) / h
+            jac[:, k] = (g(step, answers(step, ry, readers[owner[k]])) - gy) / h
         try:
             delta = np.linalg.solve(jac, -gy)
         except np.linalg.LinAlgError:
@@ -537,14 +565,20 @@ def _newton(
         t, norm = 1.0, float(np.max(np.abs(gy)))
         while t > 1e-4:
             cand = np.clip(y + t * delta, 0.0, 1.0)
-            gc = g(cand)
+            rc = answers(cand)
+            gc = g(cand, rc)
             if float(np.max(np.abs(gc))) < norm:
-                y, gy = cand, gc
+                y, gy, ry = cand, gc, rc
                 break
             t *= 0.5
         else:
             return None
     return [unpack(y)[i] for i in coupled] if float(np.max(np.abs(gy))) < tol else None
+
+
+def _varying(game: TurnGame, i: int) -> set[int]:
+    """The players whose strategies player ``i``'s answer reads while the others are fixed."""
+    return {j for live in game.live[i] for j, _ in live.varying}
 
 
 def level_k(game: TurnGame, depth: int, levels: dict[int, list[Mixed]]) -> list[Mixed]:
