@@ -13,7 +13,7 @@ are read-only, and the view's caches hold derived values only.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from types import MappingProxyType
@@ -81,8 +81,8 @@ class _DidSet:
 
     __slots__ = ("taken",)
 
-    def __init__(self, taken: Sequence[int]):
-        self.taken = frozenset(taken)
+    def __init__(self, taken: Iterable[int]):
+        self.taken = taken if isinstance(taken, frozenset) else frozenset(taken)
 
     def __getitem__(self, i: int) -> int:
         return 1 if i in self.taken else 0
@@ -91,12 +91,15 @@ class _DidSet:
 class _UsedPlus:
     __slots__ = ("base", "taken")
 
-    def __init__(self, base: Sequence[int], taken: Sequence[int]):
+    def __init__(self, base: Sequence[int], taken: Iterable[int]):
         self.base = base
-        self.taken = frozenset(taken)
+        self.taken = taken if isinstance(taken, frozenset) else frozenset(taken)
 
     def __getitem__(self, i: int) -> int:
         return self.base[i] + (1 if i in self.taken else 0)
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 class _Hypo:
@@ -225,13 +228,15 @@ class TurnView:
             base = self._baseline[rl.index] = bool(rl.trigger(hold))
         if base:
             return False
+        did = frozenset(taken)
+        seen = frozenset(found) if found else _NONE
         hypo = _Hypo(
             pr.overlay(self.x, changes),
-            _DidSet(taken),
-            _UsedPlus(self._ctx.used, taken),
+            _DidSet(did),
+            _UsedPlus(self._ctx.used, did),
             self.turn,
-            _DidSet(found),
-            _UsedPlus(self._found_ever, found),
+            _DidSet(seen),
+            _UsedPlus(self._found_ever, seen),
         )
         return bool(rl.trigger(hypo))
 

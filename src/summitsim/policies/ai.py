@@ -276,7 +276,8 @@ def _best_replies(view: TurnView, own: pr.Changes, repliers: list[Replier]) -> p
                     v = pr.gain(c, other, y, d) - cost
                 if v > top:
                     best, top = d, v
-        changes = pr.apply(c, x, changes, best)
+        if best:
+            changes = pr.apply(c, x, changes, best)
     return changes
 
 

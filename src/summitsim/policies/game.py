@@ -258,16 +258,18 @@ class TurnGame:
         horizon terms, kept apart so that plain values can be reported."""
         p, x, c = self.players[i], self.x, self.c
         affine, fns = self.affine[i], self.fns[i]
-        order = {s: k for k, s in enumerate(affine)}
+        moved = {s for d in p.deltas for s in d}
         own = [-cost for cost in p.costs]
-        for o, d in enumerate(p.deltas):  # slot by slot, in the order of the actor's terms
-            for s in sorted((s for s in d if s in order), key=order.__getitem__):
-                v, slope = d[s], affine[s]
-                if slope is not None:
-                    own[o] += slope * v
-                else:
-                    f = fns[s]
-                    own[o] += f(_clip(c, s, x[s] + v)) - f(x[s])
+        for s, slope in affine.items():
+            if s not in moved:
+                continue
+            f = fns[s]
+            base = f(x[s])
+            for o, d in enumerate(p.deltas):
+                v = d.get(s)
+                if v is None:
+                    continue
+                own[o] += slope * v if slope is not None else f(_clip(c, s, x[s] + v)) - base
         extra = [r + a for r, a in zip(p.risk, p.ahead, strict=True)]
         return own, extra, [a + b for a, b in zip(own, extra, strict=True)]
 
