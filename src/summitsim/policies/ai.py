@@ -326,11 +326,11 @@ def _expected(game: TurnGame, i: int, sigma: list[Mixed]) -> list[tuple[int, Opt
     for j, p in enumerate(game.players):
         if j == i:
             continue
-        relevant = [o for o, d in enumerate(p.deltas) if mine.intersection(d)]
+        relevant = [o for o, d in enumerate(p.deltas) if not mine.isdisjoint(d)]
         if not relevant:
             continue
-        k = max(relevant, key=lambda o: sigma[j][o])
-        tier = 0 if live.intersection(p.deltas[k]) else 1
+        k = max(relevant, key=sigma[j].__getitem__)
+        tier = 1 if live.isdisjoint(p.deltas[k]) else 0
         out.append((tier, -sigma[j][k], j, p.options[k], sigma[j][k]))
     out.sort(key=lambda e: (e[0], e[1], e[2]))
     return [(j, option, prob) for _, _, j, option, prob in out]
