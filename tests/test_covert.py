@@ -129,3 +129,16 @@ def test_a_team_view_hides_covert_moves_until_they_are_detected():
             assert t2["escalation"]["alpha"] == pytest.approx(t["escalation"]["alpha"] - secret)
     own = [a for t in redact(r, "alpha")["turns"] for a in t["actions"] if a.get("covert")]
     assert len(own) == len(hidden) + len(shown)  # Alpha sees all its own
+
+
+def test_the_worked_example_of_the_docs():
+    """docs/scenarios.md, "Covert moves": open −1.5, secret +0.15, hold 0; with seed 0 the
+    shipment of turn 2 is found out in turn 4 and the relation ends at −0.1."""
+    d = summitsim.run(COVERT, seed=0).to_dict()
+    why = d["turns"][1]["actions"][0]["rationale"]
+    alts = {a["move"]: a["expected_utility"] for a in why["alternatives"]}
+    assert alts == pytest.approx({"hold": 0.0, "ship_openly": -1.5, "ship_secretly": 0.15})
+    assert d["turns"][4]["detected"] == [
+        {"actor": "alpha", "move": "ship_secretly", "turn_taken": 2}
+    ]
+    assert d["turns"][-1]["state"]["rel:alpha:beta"] == pytest.approx(-0.1)

@@ -765,3 +765,61 @@ def test_no_compare_worker_outlives_the_dashboard():
     alive = [w for w in workers if Path(f"/proc/{w}/status").exists()
              and "zombie" not in Path(f"/proc/{w}/status").read_text()]  # fmt: skip
     assert alive == []
+
+
+def test_the_run_page_shows_the_negotiations_and_what_became_of_the_deals():
+    deals = ROOT / "tests" / "data" / "deal-split.yaml"
+    app = create_app(str(deals), warm=False)
+    client = app.server.test_client()
+
+    def panel_text(walk_a: float) -> str:
+        ids, vals = _param_state({"walk_a": walk_a, "walk_b": -1.0})
+        status, body = call(
+            client,
+            app,
+            "run-panels.children",
+            [
+                {"id": "run-button", "property": "n_clicks", "value": 1},
+                {"id": "run-width", "property": "data", "value": None},
+            ],
+            [
+                {"id": "scenario", "property": "value", "value": "file:deal-split.yaml"},
+                ids,
+                vals,
+                {"id": "run-seed", "property": "value", "value": 0},
+                {"id": "run-turns", "property": "value", "value": 4},
+            ],
+            "run-button.n_clicks",
+        )
+        assert status == 200
+        (panel,) = [
+            p
+            for p in body["response"]["run-panels"]["children"]
+            if p["props"].get("id") == "run-deals"
+        ]
+        return json.dumps(panel)
+
+    signed = panel_text(0.0)
+    for text in (
+        "Negotiations",
+        "The split",
+        "Party A",
+        "opens with",
+        "A's part of the pot: 9",
+        "Signed: A's part of the pot: 5. Gain over walking away: Party A +0.5, Party B +0.5.",
+        "Ports opened to A: two ports; Fishing rights for B: full fishing",
+        "B sends ten goods a turn",
+        "broken at turn 4",
+        "committed, in a deal",
+    ):
+        assert text in signed, text
+    walked = panel_text(1.5)
+    assert "walks away" in walked and "No deal: Party A walked away." in walked
+    assert "Signed: A's part" not in walked
+
+
+def test_a_run_without_deals_or_signals_has_no_deals_panel(app, client):
+    d = summitsim.run(seed=0, params=DEFAULTS, turns=2).to_dict()
+    assert not d["said_vs_did"] and not d["deals"]  # else this test tells nothing
+    _, body = run_request(client, app, turns=2)
+    assert "run-deals" not in json.dumps(body["response"]["run-panels"])

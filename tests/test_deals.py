@@ -243,3 +243,40 @@ def test_the_compiled_deal_has_its_packages_and_breaking_move() -> None:
     (ob,) = c.obligations
     assert c.actions[ob.action].move == "break_supply_goods"
     assert c.actions[ob.action].actor == c.actor_index["b"] == ob.by
+
+
+def test_three_parties_meet_at_the_nash_point_of_equal_shares() -> None:
+    # tests/data/deal-three.yaml: A takes x, B takes y, C keeps 9 - x - y (walk-away -0.9,
+    # so its surplus is (9 - x - y)/10). The product x y (9 - x - y) peaks at x = y = 3.
+    d = summitsim.run(Path(__file__).parent / "data" / "deal-three.yaml", seed=0).to_dict()
+    (neg,) = d["turns"][1]["negotiations"]
+    assert neg["outcome"] == "signed"
+    assert {k: float(v) for k, v in neg["terms"].items()} == {"a": 3.0, "b": 3.0}
+    assert {s["actor"] for s in neg["steps"] if s["kind"] == "accept"} == {"a", "b"}
+    assert sorted({s["actor"] for s in neg["steps"] if s["kind"] == "offer"}) == ["a", "b", "c"]
+
+
+RED_LINE = """red_lines:
+  greed:
+    owner: b
+    description: A taking more than 7 of the pot
+    trigger: a_share > 7
+    credibility: 1.0
+    response:
+      description: B takes 5 back
+      effects: [{variable: a_share, delta: -5}]
+outcomes:"""
+
+
+def test_a_package_that_crosses_a_known_red_line_is_worth_less_by_the_response() -> None:
+    from summitsim.engine.deals import package_value
+
+    m = SummitModel(scenario(**{"outcomes:": RED_LINE}), seed=0)
+    view = m.turn_view(m._next_ctx())
+    c = m.compiled
+    split, a = c.deals[0], c.actors[c.actor_index["a"]]
+    worth = {x: package_value(view, split, a, (x,)) for x in (7, 8)}
+    assert worth[7] == pytest.approx(0.7)
+    assert worth[8] == pytest.approx(0.8 - 0.5)  # believed at 1: the response takes 5 back
+    (neg,) = [n for n in summitsim.run(m.compiled, seed=0).to_dict()["turns"][1]["negotiations"]]
+    assert all(float(s["terms"]["pot"]) <= 7 for s in neg["steps"] if s["terms"])

@@ -13,6 +13,7 @@ from importlib.util import find_spec
 import numpy as np
 import pytest
 
+from summitsim.engine.deals import Reply
 from summitsim.engine.registry import bundled, get_compiled
 from tests.conftest import ROOT, need
 
@@ -389,6 +390,35 @@ def test_consent_of_a_driven_partner():
     seen = []
     asked(lambda obs, action: seen.append((obs.actor.id, obs.compiled.actions[action].move)))
     assert seen and {who for who, _ in seen} == {"north_korea"}
+
+
+def test_a_driven_party_negotiates_by_its_bargain_rule():
+    """tests/data/deal-split.yaml: A driven. With the AI negotiator answering for it the
+    split lands at the Nash point (5 of 10), and the reward of turn 1 includes it; walking
+    away leaves the pot where it was; a function is asked with the talks."""
+    path = str(ROOT / "tests" / "data" / "deal-split.yaml")
+
+    def first_turn(bargain):
+        e = parallel_env(path, agents=["a"], bargain=bargain)
+        e.reset(seed=0)
+        _, rewards, _, _, _ = e.step({"a": 0})
+        return e.result().to_dict()["turns"][1], rewards["a"]
+
+    turn, reward = first_turn("ai")
+    assert turn["negotiations"][0]["terms"] == {"pot": "5"}
+    assert reward == pytest.approx(0.5)
+    turn, reward = first_turn("walk")
+    assert turn["negotiations"][0]["walked_by"] == "a" and reward == 0.0
+    asked = []
+
+    def rule(obs, talks):
+        asked.append((obs.actor.id, talks.deal.id))
+        return Reply("walk")
+
+    first_turn(rule)
+    assert asked == [("a", "split")]
+    with pytest.raises(ValueError, match="bargain must be"):
+        parallel_env(path, bargain="haggle")
 
 
 # ----- errors ----------------------------------------------------------------------------------

@@ -31,6 +31,11 @@ masks and rewards are built from observations only.
   ``"worth"`` (if the move is worth its cost to it, as a student team consents in a classroom
   game), ``"always"``, ``"never"`` or a function ``(observation, action
   index) -> bool``.
+- Negotiation: a driven actor that is a party to a deal answers by ``bargain=``: ``"ai"``
+  (the AI negotiator answers for it: toward the Nash bargaining solution), ``"walk"`` (it
+  walks away from every negotiation) or a function ``(observation, talks) -> Reply`` (see
+  :mod:`summitsim.engine.deals`). Negotiations happen at the start of a turn, inside ``step``,
+  so the turn's reward includes a signed deal's effects.
 - Determinism: ``reset(seed=s)`` plays the run ``summitsim.run(scenario, seed=s)`` would play
   given the same moves; a ``reset()`` without a seed draws the next seed from the last one.
 """
@@ -55,6 +60,7 @@ except ImportError as exc:  # pragma: no cover - depends on what is installed
 
 from .api import release
 from .engine.compiled import Compiled
+from .engine.deals import Reply, Talks
 from .engine.model import SummitModel
 from .engine.observation import Observation, Option, legal_options, option_label
 from .engine.predict import utility_change
@@ -62,8 +68,10 @@ from .engine.registry import default_scenario, get_compiled
 from .engine.result import RunResult
 from .policies.ai import would_consent
 from .policies.base import Decision, PolicyInfo
+from .policies.negotiate import Negotiator
 
 ConsentRule = Callable[[Observation, int], bool]
+BargainRule = Callable[[Observation, Talks], Reply]
 
 
 class IllegalActionError(ValueError):
@@ -82,8 +90,14 @@ class AgentPolicy:
         description="an outside agent, through the PettingZoo environment",
     )
 
-    def __init__(self, consent: str | ConsentRule = "worth", illegal: str = "raise"):
+    def __init__(
+        self,
+        consent: str | ConsentRule = "worth",
+        illegal: str = "raise",
+        bargain: str | BargainRule = "ai",
+    ):
         self._consent = _consent_rule(consent)
+        self._bargain = _bargain_rule(bargain)
         self.illegal = illegal
         self.pending: Option | None = None
         self.reset()
@@ -105,11 +119,24 @@ class AgentPolicy:
         self.cost = sum(obs.view.cost(k) for k in option)
         return Decision(option=option, by=self.by)
 
+    def bargain(self, obs: Observation, talks: Talks) -> Reply:
+        return self._bargain(obs, talks)
+
     def consent(self, obs: Observation, action: int) -> bool:
         ok = bool(self._consent(obs, action))
         a = obs.compiled.actions[action]
         self.consents.append((obs.compiled.actors[a.actor].id, a.move, ok))
         return ok
+
+
+def _bargain_rule(rule: str | BargainRule) -> BargainRule:
+    if callable(rule):
+        return rule
+    if rule == "ai":
+        return Negotiator().bargain
+    if rule == "walk":
+        return lambda obs, talks: Reply("walk", reason="the agent walks away")
+    raise ValueError(f"bargain must be 'ai', 'walk' or a function, not {rule!r}")
 
 
 def _consent_rule(rule: str | ConsentRule) -> ConsentRule:
@@ -140,7 +167,8 @@ class SummitParallelEnv(ParallelEnv):
     ids the environment drives (default: all). ``params``: scenario parameters. ``turns``:
     the number of turns (default: the scenario's). ``policies``: policies for actors it does
     not drive (default: their scenario policy). ``rationales``: keep the AI's reasons (the
-    same moves either way; see :meth:`result`). ``costs``, ``illegal``, ``consent``: see the
+    same moves either way; see :meth:`result`). ``costs``, ``illegal``, ``consent``, ``bargain``:
+    see the
     module's docstring. ``render_mode``: ``"human"`` prints each turn as ``summitsim run``
     does, ``"ansi"`` returns that text."""
 
@@ -162,6 +190,7 @@ class SummitParallelEnv(ParallelEnv):
         illegal: str = "raise",
         consent: str | ConsentRule = "worth",
         render_mode: str | None = None,
+        bargain: str | BargainRule = "ai",
     ):
         c = get_compiled(scenario or default_scenario(), dict(params or {}))
         self.compiled: Compiled = c
@@ -190,7 +219,7 @@ class SummitParallelEnv(ParallelEnv):
         self.rationales = rationales
         self._others = others
         self._index = {i: c.actor_index[i] for i in self.possible_agents}
-        self._policies = {i: AgentPolicy(consent, illegal) for i in self.possible_agents}
+        self._policies = {i: AgentPolicy(consent, illegal, bargain) for i in self.possible_agents}
         # Every option each actor could ever have, and its place in that enumeration.
         self._options: dict[str, tuple[Option, ...]] = {}
         self._position: dict[str, dict[Option, int]] = {}

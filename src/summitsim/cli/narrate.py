@@ -6,12 +6,14 @@ from functools import cache
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..engine.compiled import HOLD
 from ..engine.result import RunResult
 from ..policies.base import describe_action, possessive
-from ..viz.labels import turn_start
+from ..viz import negotiation as N
+from ..viz.labels import Labels, turn_start
 
 
 @cache
@@ -69,6 +71,12 @@ def print_turn(result: RunResult, t: int) -> None:
     out.print(
         f"\n[bold cyan]Turn {t} · {turn_label(meta.start_date, meta.turn_length, t)}[/bold cyan]"
     )
+    for lines in negotiation_blocks(result, t):
+        head, *rest = lines
+        out.print(f"  [bold]{escape(head)}[/bold]")
+        for line in rest[:-1]:
+            out.print(f"    [dim]{escape(line)}[/dim]")
+        out.print(f"    {escape(rest[-1])}")
     explained: set[int] = set()
     for rec in result.rec.actions:
         if rec.turn != t:
@@ -108,15 +116,45 @@ def print_turn(result: RunResult, t: int) -> None:
     print_changes(result, t)
 
 
-def word_tested(result: RunResult, t: int) -> list[str]:
-    """Signals whose word was tested this turn: bluffs called, promises kept or broken."""
-    c = result.compiled
+def labels_of(result: RunResult) -> Labels:
+    """The display names of a result's scenario (made once per result)."""
+    hit = result.__dict__.get("_labels")
+    if hit is None:
+        hit = result.__dict__["_labels"] = Labels.from_spec(result.compiled.spec)
+    return hit
+
+
+def negotiation_blocks(result: RunResult, t: int) -> list[list[str]]:
+    """The negotiations held at the start of turn ``t``, in words (viz/negotiation.py): a
+    heading, a line per offer or reply, and how it ended."""
+    negs = [n for n in result.rec.negotiations if n.turn == t]
+    if not negs:
+        return []
+    labels = labels_of(result)
+    deals = result.deals()
     out = []
-    for e in result.rec.signals:
+    for n in negs:
+        neg = result.negotiation_dict(n)
+        signed = next((d for d in deals if d["deal"] == neg["deal"] and d["turn"] == t), None)
+        out.append(N.negotiation_lines(neg, labels, signed))
+    return out
+
+
+def word_tested(result: RunResult, t: int) -> list[str]:
+    """Signals whose word was tested this turn: bluffs called, promises kept or broken,
+    commitments of a deal broken."""
+    c = result.compiled
+    out: list[str] = []
+    if not any(e.resolved == t for e in result.rec.signals):
+        return out
+    entries = result.said_vs_did()
+    for e, entry in zip(result.rec.signals, entries, strict=True):
         if e.resolved != t:
             continue
         who = c.actors[e.actor].name
-        if e.red_line is not None:
+        if e.kind == "commitment":
+            out.append(N.commitment_line(entry, labels_of(result)))
+        elif e.red_line is not None:
             rl = c.red_lines[e.red_line].description
             out.append(
                 f"{who}'s word on its red line ({rl}) was "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,10 +31,7 @@ def validate(
         except ParamError as exc:
             problems.append(f"{f}: {exc}")
             continue
-        typer.echo(
-            f"{f}: ok ({loaded.id}, {len(loaded.spec.actors)} actors, "
-            f"{len(loaded.spec.moves)} moves)"
-        )
+        typer.echo(f"{f}: ok ({loaded.id}, {contents(loaded.spec)})")
         for aid, actor in loaded.spec.actors.items():
             if actor.profile.foresight is not None:
                 n = actor.profile.foresight
@@ -75,7 +72,8 @@ def scenarios(
             continue
         mark = "*" if sid == default else " "
         turns = f"{s.meta.turns} {PER_TURN[s.meta.turn_length]} turn{'s' * (s.meta.turns != 1)}"
-        line = f"{mark} {sid:<{width}} {s.meta.title} ({turns}, {len(s.actors)} actors)"
+        deals = f", {_count(len(s.deals), 'deal')}" if s.deals else ""
+        line = f"{mark} {sid:<{width}} {s.meta.title} ({turns}, {len(s.actors)} actors{deals})"
         if len(s.meta.tags) > 1:
             line += f" [{', '.join(s.meta.tags)}]"
         groups.setdefault(s.meta.tags[0] if s.meta.tags else "", []).append(line)
@@ -86,6 +84,29 @@ def scenarios(
         for tag in sorted(groups)  # untagged ("") first
     ]
     typer.echo("\n\n".join(blocks))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def contents(spec: Any) -> str:
+    """What a scenario holds, counted: actors, moves, red lines, deals (with their
+    obligations), injects."""
+    parts = [_count(len(spec.actors), "actor"), _count(len(spec.moves), "move")]
+    if spec.red_lines:
+        parts.append(_count(len(spec.red_lines), "red line"))
+    if spec.deals:
+        n_ob = sum(
+            len(i.obligations) + sum(len(o.obligations) for o in i.options or [])
+            for d in spec.deals.values()
+            for i in d.issues.values()
+        )
+        obligations = f" ({_count(n_ob, 'obligation')})" if n_ob else ""
+        parts.append(_count(len(spec.deals), "deal") + obligations)
+    if spec.injects:
+        parts.append(_count(len(spec.injects), "inject"))
+    return ", ".join(parts)
 
 
 PER_TURN = {

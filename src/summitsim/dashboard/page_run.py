@@ -17,6 +17,7 @@ from typing import Any
 from dash import ALL, MATCH, Input, Output, State, dcc, html, no_update
 
 from ..viz import figures as F
+from ..viz import negotiation as N
 from ..viz.labels import Labels
 from .app import (
     MAX_TURNS,
@@ -321,10 +322,42 @@ JS_LINK_TURN = """function(clicks) {
 }"""
 
 
+def deals_panel(result: dict[str, Any], labels: Labels, prefix: str = "run") -> Any:
+    """The run's negotiations step by step, the deals signed and their obligations, and what
+    was said and done (viz/negotiation.py); None when the run had none of these."""
+    steps = N.all_negotiation_rows(result, labels)
+    said = N.said_vs_did_rows(result.get("said_vs_did") or [], labels)
+    if not (steps or said):
+        return None
+    parts: list[Any] = []
+    if steps:
+        parts += [
+            html.H3("Negotiations"),
+            html.P(
+                "Held at the start of their turn, before the moves: each offer and reply, "
+                "then how it ended.",
+                className="hint",
+            ),
+            table(N.NEGOTIATION_COLUMNS, [[r[c] for c in N.NEGOTIATION_COLUMNS] for r in steps]),
+        ]
+    signed = N.deal_rows(result, labels)
+    if signed:
+        parts += [html.H4("Deals signed"), table(N.DEAL_COLUMNS, signed)]
+    obligations = N.obligation_rows(result, labels)
+    if obligations:
+        parts += [html.H4("Obligations"), table(N.OBLIGATION_COLUMNS, obligations)]
+    if said:
+        parts += [html.H4("What was said, and what was done"), table(N.SAID_COLUMNS, said)]
+    return html.Div(parts, className="card panel", id=f"{prefix}-deals")
+
+
 def run_panels(
     result: dict[str, Any], layout: Layout, labels: Labels, narrow: bool = False
 ) -> list[Any]:
-    return [panel(result, p, i, labels, "run", narrow) for i, p in enumerate(layout.run.panels)]
+    """The layout's panels, then the negotiations and commitments if the run had any."""
+    out = [panel(result, p, i, labels, "run", narrow) for i, p in enumerate(layout.run.panels)]
+    deals = deals_panel(result, labels)
+    return out if deals is None else [*out, deals]
 
 
 # The browser's width, read when the page opens (figures are laid out for it).

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import predict as pr
-from .compiled import CActor, CDeal, CLevel, Compiled, _slot_term
+from .compiled import CActor, CDeal, CLevel, Compiled, CRedLine, _slot_term
 
 if TYPE_CHECKING:
     from .model import SummitModel
@@ -117,9 +117,23 @@ def public_actor(c: Compiled, actor: CActor) -> CActor:
     return hit
 
 
+def _cache(view: TurnView, name: str) -> dict[Any, Any]:
+    """A per-turn cache kept on the view (derived values only)."""
+    out: dict[Any, Any] = view.__dict__.setdefault(name, {})
+    return out
+
+
 def level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
     """A level's mean change at signing, and its change per turn (its obligations' flows
     included)."""
+    cache = _cache(view, "_level_deltas")
+    hit = cache.get(id(level))
+    if hit is None:
+        hit = cache[id(level)] = _level_delta(view, level)
+    return hit
+
+
+def _level_delta(view: TurnView, level: CLevel) -> tuple[pr.Delta, pr.Delta]:
     now = pr.effects_delta(level.effects, view._ctx)
     per_turn: dict[int, float] = dict(level.flows)
     for k in level.obligations:
@@ -157,17 +171,33 @@ def package_delta(view: TurnView, deal: CDeal, package: Package) -> pr.Delta:
 
 
 def package_risk(view: TurnView, deal: CDeal, actor: CActor, package: Package) -> float:
-    """The expected utility of the red-line responses ``package`` would set off, by the
-    actor's beliefs in the red lines it knows of (its own left out)."""
+    """The expected utility of the red-line responses ``package`` would set off (each
+    judged on the state the package makes), by the actor's beliefs in the red lines it
+    knows of (its own left out)."""
     watched = view.watched(actor.index)
     if not watched:
         return 0.0
-    changes = pr.apply(view.compiled, view.x, {}, package_delta(view, deal, package))
+    known = {rl.index for rl in watched}
+    after, crossed = _triggered(view, deal, package)
     total = 0.0
-    for rl in watched:
-        if view.would_trigger(rl, (), changes):
-            total += view.belief(actor.index, rl.index) * view.gain(actor, view.response_delta(rl))
+    for rl in crossed:
+        if rl.index in known:
+            loss = pr.gain(view.compiled, actor, after, view.response_delta(rl))
+            total += view.belief(actor.index, rl.index) * loss
     return total
+
+
+def _triggered(
+    view: TurnView, deal: CDeal, package: Package
+) -> tuple[list[float], tuple[CRedLine, ...]]:
+    """The state ``package`` makes and the red lines it would cross (cached per turn)."""
+    cache = _cache(view, "_package_triggers")
+    hit = cache.get((deal.index, package))
+    if hit is None:
+        changes = pr.apply(view.compiled, view.x, {}, package_delta(view, deal, package))
+        crossed = tuple(rl for rl in view.compiled.red_lines if view.would_trigger(rl, (), changes))
+        hit = cache[(deal.index, package)] = (pr.overlay(view.x, changes), crossed)
+    return hit
 
 
 def package_value(
@@ -178,6 +208,20 @@ def package_value(
     who = public_actor(view.compiled, actor) if public_only else actor
     levels = (issue.levels[k] for issue, k in zip(deal.issues, package, strict=True))
     return sum(level_value(view, who, lv) for lv in levels) + package_risk(view, deal, who, package)
+
+
+def package_values(
+    view: TurnView, deal: CDeal, actor: CActor, public_only: bool = False
+) -> dict[Package, float]:
+    """:func:`package_value` of every package, each level valued once."""
+    who = public_actor(view.compiled, actor) if public_only else actor
+    worth = [[level_value(view, who, lv) for lv in issue.levels] for issue in deal.issues]
+    risky = bool(view.watched(actor.index))
+    out = {}
+    for p in deal.packages():
+        v = sum(w[k] for w, k in zip(worth, p, strict=True))
+        out[p] = v + package_risk(view, deal, who, p) if risky else v
+    return out
 
 
 def breakdown(

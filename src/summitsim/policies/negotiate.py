@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.deals import Package, Reply, Talks
+from ..engine.deals import Package, Reply, Talks, package_values
 from ..engine.observation import Observation
 
 
@@ -52,10 +52,12 @@ class Plan:
 def plan(obs: Observation, talks: Talks) -> Plan:
     me, deal = obs.actor.index, talks.deal
     packages = deal.packages()
-    surplus = {
-        q: {p: talks.value(q, p, public_only=q != me) - talks.walk_away(q) for p in packages}
-        for q in deal.parties
-    }
+    actors = talks.view.compiled.actors
+    surplus = {}
+    for q in deal.parties:
+        values = package_values(talks.view, deal, actors[q], public_only=q != me)
+        walk = talks.walk_away(q)
+        surplus[q] = {p: values[p] - walk for p in packages}
     feasible = tuple(p for p in packages if all(surplus[q][p] > 0 for q in deal.parties))
     nash = max(feasible, key=lambda p: (_product(surplus, p), p), default=None)
     return Plan(me, deal.parties, surplus, feasible, nash)

@@ -32,6 +32,7 @@ class ScriptedPolicy:
 
     def __init__(self, script: Mapping[int, int | Sequence[int]]):
         self.script = {t: _as_option(m) for t, m in script.items()}
+        self.negotiator = Negotiator()
 
     def decide(self, obs: Observation) -> Decision:
         want = self.script.get(obs.turn, ())
@@ -55,7 +56,7 @@ class ScriptedPolicy:
 
     def bargain(self, obs: Observation, talks: Talks) -> Reply:
         """Scripts fix moves, not deals: a scripted actor negotiates as the AI does."""
-        return Negotiator().bargain(obs, talks)
+        return self.negotiator.bargain(obs, talks)
 
 
 class RandomPolicy:
@@ -106,6 +107,7 @@ class HumanPolicy:
     chooser: Chooser | None = None
     moves: dict[int, tuple[int | Sequence[int], str]] = field(default_factory=dict)
     bargainer: Bargainer | None = None
+    negotiator: Negotiator = field(default_factory=Negotiator, repr=False)
     by: str = "human"
     info = PolicyInfo(stochastic=False, uses_private_information=False, description="a person")
 
@@ -127,4 +129,4 @@ class HumanPolicy:
     def bargain(self, obs: Observation, talks: Talks) -> Reply:
         if self.bargainer is not None:
             return self.bargainer(obs, talks)
-        return Negotiator().bargain(obs, talks)
+        return self.negotiator.bargain(obs, talks)

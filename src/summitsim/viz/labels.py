@@ -13,7 +13,9 @@ one made from the id ("seoul_credibility" -> "Seoul credibility"), so files with
 still read as words. Kinds: ``actor``, ``move``, ``variable``, ``relation`` (a ``rel:a:b``
 slot), ``slot`` (a variable or a relation slot), ``parameter``, ``outcome``, ``red_line``,
 ``inject``, ``by`` (who decided: ``ai``, ``red_line``, ...), ``option`` (moves joined by
-``+``, as in rationales) and ``column`` (any column of a sweep's runs).
+``+``, as in rationales) and ``column`` (any column of a sweep's runs). Deals: ``deal``,
+``issue`` (``deal.issue``), ``term`` (``deal.issue.level``; see :meth:`Labels.term`) and
+``obligation`` (its description).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ KINDS = (
     "by",
     "option",
     "column",
+    "deal",
+    "issue",
+    "term",
+    "obligation",
 )
 
 # Short tokens written in capitals when a name is made from an id.
@@ -122,18 +128,21 @@ class Labels:
             rel_names[slot] = (
                 r.label or f"{actors.get(a, humanize(a))}–{actors.get(b, humanize(b))}"
             )
+        deals = _deal_names(spec)
         return cls(
             names={
                 "actor": actors,
-                "move": {k: m.name for k, m in spec.moves.items()},
+                "move": {k: m.name for k, m in spec.moves.items()} | deals.pop("move"),
                 "variable": {k: v.label for k, v in spec.variables.items() if v.label},
                 "relation": rel_names,
                 "parameter": {k: p.label for k, p in spec.parameters.items() if p.label},
                 "outcome": {k: o.label for k, o in spec.outcomes.items() if o.label},
                 "red_line": {k: r.label for k, r in spec.red_lines.items() if r.label},
                 "inject": {k: i.name for k, i in spec.injects.items()},
+                **{k: deals[k] for k in ("deal", "issue", "term", "obligation")},
             },
             units={
+                "issue": deals["unit"],
                 "variable": {k: v.unit for k, v in spec.variables.items() if v.unit},
                 "parameter": {k: p.unit for k, p in spec.parameters.items() if p.unit},
                 "outcome": {k: o.unit for k, o in spec.outcomes.items() if o.unit},
@@ -149,6 +158,7 @@ class Labels:
                 "move": {k: m.description for k, m in spec.moves.items()},
                 "actor": {k: a.description for k, a in spec.actors.items()},
                 "inject": {k: i.description for k, i in spec.injects.items()},
+                "deal": {k: d.description for k, d in spec.deals.items()},
             },
             bounds={k: (v.bounds[0], v.bounds[1]) for k, v in spec.variables.items()},
             responses={k: r.response.description for k, r in spec.red_lines.items()},
@@ -244,6 +254,29 @@ class Labels:
     def move(self, ident: Any) -> str:
         return self.name("move", ident)
 
+    def deal(self, ident: Any, fallback: str | None = None) -> str:
+        """A deal's name (``fallback``, e.g. the name a result carries, if unknown)."""
+        hit = self.names.get("deal", {}).get(str(ident))
+        return hit or fallback or humanize(str(ident))
+
+    def issue(self, deal: Any, issue: Any) -> str:
+        """An issue of a deal by name."""
+        hit = self.names.get("issue", {}).get(f"{deal}.{issue}")
+        return hit or humanize(str(issue))
+
+    def term(self, deal: Any, issue: Any, level: Any) -> str:
+        """One level of an issue: an option's name, or a range issue's amount with its unit
+        ("5 tonnes"); an unknown option's id made into words."""
+        key = f"{deal}.{issue}"
+        hit = self.names.get("term", {}).get(f"{key}.{level}")
+        if hit:
+            return hit
+        try:
+            float(str(level))
+        except ValueError:
+            return humanize(str(level))
+        return f"{level} {self.units.get('issue', {}).get(key, '')}".strip()
+
     def _column(self, key: str) -> str:
         for prefix, words in (("first_crossed_", "first crossing"), ("crossed_", "crossed")):
             if key.startswith(prefix):
@@ -260,6 +293,30 @@ class Labels:
     def moves(self) -> dict[str, str]:
         """Move id -> name (with ``hold``)."""
         return {"hold": "Hold", **self.names.get("move", {})}
+
+
+def _deal_names(spec: Scenario) -> dict[str, dict[str, str]]:
+    """The names a scenario's deals add: ``deal``, ``issue`` and ``term`` (option) names,
+    range issues' ``unit``, ``obligation`` descriptions and the breaking moves' names."""
+    out: dict[str, dict[str, str]] = {
+        k: {} for k in ("deal", "issue", "term", "unit", "obligation", "move")
+    }
+    for did, d in spec.deals.items():
+        out["deal"][did] = d.name
+        for iid, issue in d.issues.items():
+            key = f"{did}.{iid}"
+            out["issue"][key] = issue.name
+            if issue.unit:
+                out["unit"][key] = issue.unit
+            obligations = list(issue.obligations)
+            for o in issue.options or []:
+                out["term"][f"{key}.{o.id}"] = o.name
+                obligations += o.obligations
+            for ob in obligations:
+                out["obligation"][ob.id] = ob.description
+                # as the engine names the breaking move (engine/compiled.py, _DealBuilder)
+                out["move"][f"break_{ob.id}"] = f"Break the commitment: {ob.description}"
+    return out
 
 
 def scenario_for(result: Mapping[str, Any], *, allow_path: bool = False) -> Scenario | None:

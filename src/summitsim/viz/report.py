@@ -29,6 +29,7 @@ from ..files import write_atomic
 from ..scenario.schema import Scenario
 from ..text import scrub
 from . import figures as F
+from . import negotiation as N
 from .labels import Labels, scenario_for, turn_date
 
 Result = Mapping[str, Any]
@@ -57,6 +58,8 @@ th { background: #f4f4f4; }
 .crossed { color: #b34700; font-weight: 600; } .approached { color: #8a6d00; }
 .why { color: #333; } .held { color: #777; font-size: .88rem; }
 nav a { margin-right: .8rem; } ul.turn { margin-top: .2rem; }
+ol.talks { margin: .1rem 0 .2rem; padding-left: 1.2rem; color: #444; font-size: .88rem; }
+.broken { color: #b34700; }
 @media print { .fig { break-inside: avoid; } }
 """
 
@@ -170,12 +173,25 @@ def biggest_changes(
     return [(v, a, b) for _, v, a, b in moves[:k]]
 
 
+def negotiation_html(lines: Sequence[str]) -> str:
+    """One negotiation (:func:`negotiation.negotiation_lines`) as a list item: its heading,
+    the offers and replies in order, and how it ended."""
+    head, *steps, end = lines
+    talks = "".join(f"<li>{escape(s)}</li>" for s in steps)
+    return f"<li><b>{escape(head)}</b><ol class='talks'>{talks}</ol>{escape(end)}</li>"
+
+
 def narrative_html(result: Result, labels: Labels) -> str:
-    """Turn by turn: what happened and why, red lines tested and events."""
+    """Turn by turn: negotiations, what happened and why, red lines tested and events."""
     out = []
+    said = result.get("said_vs_did") or []
     for t in result["turns"][1:]:
         turn = int(t["turn"])
-        items = []
+        items = [negotiation_html(b) for b in N.turn_negotiation_lines(result, turn, labels)]
+        items += [
+            f"<li class='broken'>{escape(N.commitment_line(e, labels))}</li>"
+            for e in N.settled_commitments(said, turn)
+        ]
         held = []
         for a in t.get("actions", []):
             if a.get("by") == "inject":
@@ -231,6 +247,39 @@ def narrative_html(result: Result, labels: Labels) -> str:
             items.append(f"<li class='held'>Held: {escape(', '.join(held))}</li>")
         out.append(f"<h3>{escape(_when(result, turn))}</h3><ul class='turn'>{''.join(items)}</ul>")
     return "\n".join(out)
+
+
+def deals_html(result: Result, labels: Labels) -> str:
+    """The deals signed, their obligations (kept, or broken at which turn) and the
+    negotiations that ended without a deal; "" when the run held none."""
+    signed = N.deal_rows(result, labels)
+    obligations = N.obligation_rows(result, labels)
+    unsigned = N.unsigned_lines(result, labels)
+    if not (signed or unsigned):
+        return ""
+    parts = [
+        _table(N.DEAL_COLUMNS, signed) if signed else "<p>No deal was signed.</p>",
+    ]
+    if obligations:
+        parts.append("<h3>Obligations</h3>" + _table(N.OBLIGATION_COLUMNS, obligations))
+    if unsigned:
+        parts.append(
+            "<h3>Negotiations that ended without a deal</h3><ul>"
+            + "".join(f"<li>{escape(line)}</li>" for line in unsigned)
+            + "</ul>"
+        )
+    parts.append(
+        "<p class='meta'>Gains are each party's utility over walking away, as it valued the "
+        "terms when it signed. The offers and replies are in the narrative, at the turn of "
+        "each negotiation.</p>"
+    )
+    return "".join(parts)
+
+
+def said_vs_did_html(result: Result, labels: Labels) -> str:
+    """Every signal and deal commitment and what became of it; "" when there were none."""
+    rows = N.said_vs_did_rows(result.get("said_vs_did") or [], labels)
+    return _table(N.SAID_COLUMNS, ([_blank(c) for c in r] for r in rows)) if rows else ""
 
 
 def outcomes_table(rows: Sequence[Mapping[str, Any]]) -> str:
@@ -416,6 +465,12 @@ def build_report(
     sections.append(
         ("narrative", "What happened, turn by turn, and why", narrative_html(result, labels))
     )
+    deals = deals_html(result, labels)
+    if deals:
+        sections.append(("deals", "Deals", deals))
+    said = said_vs_did_html(result, labels)
+    if said:
+        sections.append(("said-vs-did", "What was said, and what was done", said))
     for k, extra in enumerate(extra_sections):
         sec = extra if isinstance(extra, Section) else Section(extra[0], extra[1])
         sections.append((sec.id or f"extra-{k + 1}", escape(sec.title), sec.html))

@@ -37,6 +37,49 @@ class _RedLine(_Open):
     responded: bool | None = None
 
 
+class _Step(_Open):
+    round: int = Field(0, ge=0)
+    actor: str
+    kind: str
+    terms: dict[str, str] | None = None
+    reason: str = ""
+
+
+class _Negotiation(_Open):
+    deal: str
+    name: str = ""
+    parties: list[str] = Field(default_factory=list)
+    outcome: str
+    walked_by: str | None = None
+    terms: dict[str, str] | None = None
+    surplus: dict[str, float] = Field(default_factory=dict)
+    steps: list[_Step] = Field(default_factory=list)
+
+
+class _Obligation(_Open):
+    obligation: str
+    by: str
+    description: str = ""
+    broken_turn: int | None = None
+
+
+class _Deal(_Open):
+    deal: str
+    turn: int
+    terms: dict[str, str]
+    obligations: list[_Obligation] = Field(default_factory=list)
+
+
+class _Said(_Open):
+    turn: int
+    actor: str
+    kind: str
+    status: str
+    move: str = ""
+    resolved_turn: int | None = None
+    deal: str | None = None
+
+
 class _Turn(_Open):
     turn: int = Field(ge=0)
     state: dict[str, float]
@@ -45,6 +88,7 @@ class _Turn(_Open):
     injects: list[dict[str, Any]] = Field(default_factory=list)
     outcomes: dict[str, Any] = Field(default_factory=dict)
     escalation: dict[str, float] | None = None
+    negotiations: list[_Negotiation] = Field(default_factory=list)  # optional: since deals
 
 
 class _Scenario(_Open):
@@ -60,6 +104,8 @@ class _Result(_Open):
     turns: list[_Turn] = Field(min_length=1)
     outcomes: dict[str, Any]
     actors: dict[str, str] = Field(default_factory=dict)
+    said_vs_did: list[_Said] = Field(default_factory=list)  # optional: older files lack it
+    deals: list[_Deal] = Field(default_factory=list)  # optional: older files lack it
 
     @model_validator(mode="after")
     def _consistent(self) -> _Result:
