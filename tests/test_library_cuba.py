@@ -8,12 +8,14 @@ must hold when the AI plays, and must fail when those actors play at random inst
 would test nothing of the AI). Statistics: a one-sided two-proportion (or two-mean) z-test at
 z >= 3, or a Wilson 99.9% interval for one frequency.
 
-Measured with the AI over 60 seeds while tuning the scenario: the deal in 1.00 of runs at
-resolve 0 and 0.00 at resolve 1; the secret work 5.8 times a run at strike credibility 0 and
-3.4 at 1; quarantine 0.98 and air strike 0.00 at the defaults; the Jupiter trade 0.78 and the
-pledge-alone deal 0.00. With N = 150 all four claims hold for the AI and fail when the actors
-whose reasoning they are about play at random (the refutation tests below); re-measure the
-THRESHOLDS when the AI or the scenario changes.
+Measured with the AI over 150 seeds after the settlement became a negotiated deal: the deal
+in 0.99 of runs at resolve 0 and 0.00 at resolve 1; the secret work 5.65 times a run at
+strike credibility 0 and 2.57 at 1; quarantine 0.99 and air strike 0.00 at the defaults; the
+Jupiters in the settlement 0.99 and a settlement without them 0.00 (the AI negotiator is
+deterministic, so the terms do not vary between runs of one state). With N = 150 all four
+claims hold for the AI and fail when the actors whose reasoning they are about play at
+random (the refutation tests below); re-measure the THRESHOLDS when the AI or the scenario
+changes.
 """
 
 from __future__ import annotations
