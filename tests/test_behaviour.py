@@ -32,52 +32,53 @@ from tests._stats import wilson, z_more
 pytestmark = pytest.mark.slow
 
 SCENARIO = "pyongyang-2024"
-N = 300  # runs per setting
+N = 200  # runs per setting
 ACTORS = tuple(a.id for a in get_compiled(SCENARIO, {}).actors)
 
-# The claims' thresholds, in one place. Measured with N = 300 seeds at commit 50d88d3 (the AI:
-# each turn solved as a game by logit QRE, horizon 2, Russia up to two moves a month, one per
-# channel), as AI / Russia at random / every actor at random:
-#   partnership signed on turn 1      0.89  / 0.32  / 0.17
-#   mean munitions shipped (k)        35.3  / 28.9  / 19.9   (purchases: 11.2 / 7.3 / 3.9)
-#   mean sanctions integrity          23.3  / 33.3  / 32.7
-#   missile technology transferred    0.01  / 1.00  / 0.98
-#   transfer, Seoul 0.8 vs 0 (tol 1)  0.01 vs 0.78 / 1.00 vs 1.00 / 0.98 vs 0.98
-#   transfer, Seoul 0.8 vs 0 (tol .3) 0.01 vs 0.09 / 1.00 vs 1.00 / 0.98 vs 0.98
-#   transfer, Seoul 0, tol 0 vs 1     0.05 vs 0.78 / 1.00 vs 1.00 / 0.98 vs 0.98
-#   munitions, need 2 minus need 0.25 +7.9 / -0.1 / 0.0
-#   lesser treaty, Kim holds out/not  0.00 vs 0.94 / 0.00 vs 0.49 / 0.46 vs 0.46
-#   any treaty, Kim holds out/not     0.90 vs 1.00 / 1.00 vs 1.00 / 0.98 vs 0.98
-# (At commit e70ae50, before that AI, with one move a turn: partnership within 3 turns 0.75 /
-# 0.42 / 0.18, munitions 31.7 / 23.2 / 15.8, sanctions 26.2 / 36.8 / 43.8.)
+# The claims' thresholds, in one place. Measured with the rebuilt scenario (turn 1 is the
+# summit negotiation; Russia one move a month after it, horizon 2), 60 seeds each, as
+# AI / Russia at random / every actor at random (and North Korea or China at random where
+# the claim is about their reasoning):
+#   summit signed with a defence clause    1.00 / 0.65 / 0.30   (North Korea random 0.35)
+#   mean munitions shipped (k)             56.6 / 31.7 / 16.8
+#   mean sanctions integrity               30.0 / 53.7 / 57.5
+#   missile technology transferred         0.00 / 1.00 / 1.00
+#   China presses Moscow of its own accord 0.00 / 0.15 / 1.00   (China random 1.00)
+#   Russia–China ties at the end           0.67 / 0.35 / 0.27   (China random 0.48)
+# and for the comparative statics (AI, 40 seeds each):
+#   transfer, Seoul 0 / 0.2 / 0.4 / 0.6 / 0.8   1.00 / 0.97 / 0.10 / 0.00 / 0.00
+#   transfer at Seoul 0, Beijing tol 0 vs 1     0.78 vs 0.95
+#   munitions, need 2 vs 0.25                   58.3 vs 49.0; transfer 0.15 vs 0.00
+#   automatic clause, Kim holds out / not       1.00 vs 0.00
 THRESHOLDS: dict[str, float] = {
-    # The summit itself elevated the partnership (June 2024, turn 1): a Russia that values it
-    # signs it at once, on turn 1 in more than half the runs. Choosing at random among its
-    # options, Russia signs on turn 1 about a third of the time.
-    "partnership_within_turns": 1,
-    "partnership_early_share": 0.5,
-    # Shells keep flowing: buy_munitions has a one-turn cooldown, so at most 12 purchases in
-    # 24 turns, each 1.5-3.5 thousand containers (2.5 on average) on top of the 7 shipped by
-    # June 2024. Russia, short of shells, buys at nearly every chance, 10 of the 12 or more:
-    # 7 + 10 x 2.5 = 32 thousand containers by the end. (Choosing at random in its military
-    # channel, where there are few options, it still buys about 7 times.)
-    "munitions_shipped_min": 7 + 10 * 2.5,
-    # Sanctions erode: every purchase costs the regime 2 points and a veto 8, so a Russia
-    # that buys and shields Pyongyang as the analysis expects takes at least a third of the
-    # 45 it starts at, leaving less than 30.
-    "sanctions_integrity_max": 30,
-    # Russia stops short of advanced technology at the default settings, where Seoul's red
-    # line is credible (0.8) and Beijing's too: in fewer than 1 run in 10.
+    # The summit itself (June 2024, turn 1) is a negotiation: with Kim and Putin both
+    # wanting a deal, it ends in a signed partnership with a defence clause in more than
+    # 8 runs in 10. A Russia that answers offers at random signs one about 2 times in 3.
+    "summit_defence_share": 0.8,
+    # Shells keep flowing: a standing surge of 1.6 thousand containers a month for 24
+    # months on top of the 7 shipped by June 2024 is 45; a Russia that bargains and buys as
+    # the analysis expects ships at least that. At random it ships about 32.
+    "munitions_shipped_min": 7 + 24 * 1.6,
+    # Sanctions erode: the agreed flows and Russia's vetoes of new drafts leave the regime
+    # (45 at the start) below 40; at random it ends above 50.
+    "sanctions_integrity_max": 40,
+    # Russia stops short of transferring advanced technology, openly or in secret, at the
+    # default settings (Seoul's red line credible at 0.8): in fewer than 1 run in 10.
     "transfer_share_max": 0.1,
+    # Beijing keeps its unease quiet: it presses Moscow of its own accord (not as the
+    # answer to a crossed red line) in fewer than 3 runs in 10, and the Russia–China
+    # relation (0.6 at the start) ends above 0.5 on average.
+    "china_press_share_max": 0.3,
+    "russia_china_end_min": 0.5,
     # Each comparison of two settings: the difference must be significant.
     "z_min": 3.0,
-    # Russia's need for shells drives purchases: doubling the need (2 vs 0.25) is worth at
-    # least one more purchase on average (2.5 thousand containers, rounded up to 3).
+    # Russia's need for shells draws it deeper: doubling the need (2 vs 0.25) is worth at
+    # least three thousand more containers by the end.
     "munitions_need_gain_min": 3,
-    # Kim holding out for the automatic clause blocks the lesser treaty almost always (fewer
-    # than 1 run in 20), while without it the lesser treaty is common (more than 3 in 10).
-    "lesser_treaty_held_out_max": 0.05,
-    "lesser_treaty_free_min": 0.3,
+    # Kim holding out moves the summit to the automatic clause in at least half the runs
+    # more than without it (AI: 1.00 vs 0.00). With North Korea bargaining at random the
+    # AI Russia, reading Kim's public interests, still concedes it now and then (0.045).
+    "kim_automatic_gain_min": 0.5,
 }
 
 
@@ -125,6 +126,8 @@ def _runs(random: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> Resul
 
 AI = Plays("the AI")
 RANDOM_RUSSIA = Plays("Russia at random", ("russia",))
+RANDOM_NORTH_KOREA = Plays("North Korea at random", ("north_korea",))
+RANDOM_CHINA = Plays("China at random", ("china",))
 RANDOM_ALL = Plays("every actor at random", ACTORS)
 
 
@@ -136,14 +139,18 @@ def values(results: Results, outcome: str) -> list[float]:
     return [float(r.outcomes[outcome]) for r in results]
 
 
-def turns_done(r: Any, actor: str, move: str) -> list[int]:
-    """The turns on which ``actor`` took ``move`` (done, not refused)."""
+def turns_done(r: Any, actor: str, move: str, by_choice: bool = False) -> list[int]:
+    """The turns on which ``actor`` took ``move`` (done, not refused; ``by_choice``: not as
+    the answer to a crossed red line)."""
     c = r.compiled
     a = c.actor_index[actor]
     return [
         rec.turn
         for rec in r.rec.actions
-        if rec.actor == a and rec.status == "done" and c.action_label(rec.action) == move
+        if rec.actor == a
+        and rec.status == "done"
+        and c.action_label(rec.action) == move
+        and not (by_choice and rec.by == "red_line")
     ]
 
 
@@ -166,13 +173,19 @@ class Claim:
     check: Callable[[Plays], Verdict]
 
 
-def partnership_early(play: Plays) -> Verdict:
-    within = THRESHOLDS["partnership_within_turns"]
-    p = share(
-        play(), lambda r: any(t <= within for t in turns_done(r, "russia", "sign_partnership"))
-    )
+def summit_turns(r: Any) -> dict[str, str] | None:
+    """The terms signed at the summit (turn 1), or None."""
+    return next((d["terms"] for d in r.deals() if d["deal"] == "summit" and d["turn"] == 1), None)
+
+
+def summit_defence(play: Plays) -> Verdict:
+    def signed(r: Any) -> bool:
+        terms = summit_turns(r)
+        return terms is not None and terms["defence"] != "none"
+
+    p = share(play(), signed)
     lo, _ = wilson(p, N)
-    return Verdict(lo > THRESHOLDS["partnership_early_share"], f"share {p:.3f}, lower {lo:.3f}")
+    return Verdict(lo > THRESHOLDS["summit_defence_share"], f"share {p:.3f}, lower {lo:.3f}")
 
 
 def munitions_flow(play: Plays) -> Verdict:
@@ -191,61 +204,68 @@ def no_transfer(play: Plays) -> Verdict:
     return Verdict(hi < THRESHOLDS["transfer_share_max"], f"share {p:.3f}, upper {hi:.3f}")
 
 
-def seoul_deters(play: Plays) -> Verdict:
-    # With rationality counted in stakes (d5662d3) Russia is decisive: at Beijing's default
-    # tolerance its red line alone deters the transfer whatever Seoul does, so Seoul's
-    # credibility shows where Beijing tolerates it (1.0). There the effect is a step, not a
-    # slope: 0.55 at credibility 0, none from 0.4 up (100 runs each, after d5662d3).
-    credible = freq(play(seoul_credibility=0.8, beijing_tolerance=1.0), "missile_tech_transferred")
-    lax = freq(play(seoul_credibility=0.0, beijing_tolerance=1.0), "missile_tech_transferred")
-    z = z_more(lax, credible, N)
+def china_keeps_quiet(play: Plays) -> Verdict:
+    results = play()
+    p = share(results, lambda r: turns_done(r, "china", "press_moscow", by_choice=True))
+    _, hi = wilson(p, N)
+    m, lo, _ = mean_interval(values(results, "russia_china_relation"))
     return Verdict(
-        z >= THRESHOLDS["z_min"],
-        f"with Beijing tolerant: credible {credible:.3f}, not credible {lax:.3f} (z {z:.1f})",
+        hi < THRESHOLDS["china_press_share_max"] and lo > THRESHOLDS["russia_china_end_min"],
+        f"presses in {p:.3f} (upper {hi:.3f}); Russia–China ties {m:.2f} (lower {lo:.2f})",
     )
 
 
-def beijing_deters(play: Plays) -> Verdict:
+def seoul_deters(play: Plays) -> Verdict:
+    # A slope, steep between 0.2 and 0.5: the transfer is a secret one made after the
+    # summit, chosen month by month by logit QRE against Seoul's expected answer times
+    # the chance of being found out (docs/scenarios.md).
+    credible = freq(play(seoul_credibility=0.8), "missile_tech_transferred")
+    lax = freq(play(seoul_credibility=0.0), "missile_tech_transferred")
+    z = z_more(lax, credible, N)
+    return Verdict(
+        z >= THRESHOLDS["z_min"], f"credible {credible:.3f}, not credible {lax:.3f} (z {z:.1f})"
+    )
+
+
+def beijing_permits(play: Plays) -> Verdict:
     strict = freq(play(seoul_credibility=0.0, beijing_tolerance=0.0), "missile_tech_transferred")
     lax = freq(play(seoul_credibility=0.0, beijing_tolerance=1.0), "missile_tech_transferred")
     z = z_more(lax, strict, N)
     return Verdict(z >= THRESHOLDS["z_min"], f"strict {strict:.3f}, lax {lax:.3f}, z {z:.1f}")
 
 
-def need_drives_purchases(play: Plays) -> Verdict:
+def need_draws_deeper(play: Plays) -> Verdict:
     hi = values(play(munitions_need=2.0), "munitions_shipped")
     lo = values(play(munitions_need=0.25), "munitions_shipped")
     gain, z = sum(hi) / N - sum(lo) / N, z_means_more(hi, lo)
+    tech_hi = freq(play(munitions_need=2.0), "missile_tech_transferred")
+    tech_lo = freq(play(munitions_need=0.25), "missile_tech_transferred")
+    z_tech = z_more(tech_hi, tech_lo, N)
     return Verdict(
-        gain >= THRESHOLDS["munitions_need_gain_min"] and z >= THRESHOLDS["z_min"],
-        f"gain {gain:.2f}, z {z:.1f}",
-    )
-
-
-def kim_blocks_lesser_treaty(play: Plays) -> Verdict:
-    def lesser(results: Results) -> float:
-        return share(results, lambda r: turns_done(r, "russia", "sign_defence_treaty"))
-
-    held, free = lesser(play(kim_holds_out=True)), lesser(play())
-    any_held = freq(play(kim_holds_out=True), "any_defence_treaty")
-    any_free = freq(play(), "any_defence_treaty")
-    z = z_more(any_free, any_held, N)
-    ok = (
-        wilson(held, N)[1] < THRESHOLDS["lesser_treaty_held_out_max"]
-        and wilson(free, N)[0] > THRESHOLDS["lesser_treaty_free_min"]
+        gain >= THRESHOLDS["munitions_need_gain_min"]
         and z >= THRESHOLDS["z_min"]
+        and z_tech >= THRESHOLDS["z_min"],
+        f"munitions gain {gain:.2f} (z {z:.1f}); transfer {tech_hi:.3f} vs {tech_lo:.3f} "
+        f"(z {z_tech:.1f})",
     )
+
+
+def kim_gets_automatic(play: Plays) -> Verdict:
+    held = freq(play(kim_holds_out=True), "automatic_intervention_treaty")
+    free = freq(play(), "automatic_intervention_treaty")
+    z = z_more(held, free, N)
     return Verdict(
-        ok, f"lesser treaty {held:.3f} vs {free:.3f}; any {any_held:.3f} vs {any_free:.3f}"
+        z >= THRESHOLDS["z_min"] and held - free >= THRESHOLDS["kim_automatic_gain_min"],
+        f"holds out {held:.3f}, not {free:.3f} (z {z:.1f})",
     )
 
 
 CLAIMS = [
     Claim(
-        "partnership_early",
-        "Russia elevates the partnership with Pyongyang at once",
-        ("russia",),
-        partnership_early,
+        "summit_defence",
+        "the summit signs a partnership with a defence clause",
+        ("russia", "north_korea"),
+        summit_defence,
     ),
     Claim(
         "munitions_flow", "North Korean shells keep flowing to Russia", ("russia",), munitions_flow
@@ -258,28 +278,34 @@ CLAIMS = [
         no_transfer,
     ),
     Claim(
+        "china_keeps_quiet",
+        "Beijing keeps its unease quiet and its partnership with Moscow intact",
+        ("china",),
+        china_keeps_quiet,
+    ),
+    Claim(
         "seoul_deters",
         "a less credible Seoul red line makes a transfer likelier",
         ("russia",),
         seoul_deters,
     ),
     Claim(
-        "beijing_deters",
-        "Beijing's tolerance matters once Seoul is not credible",
+        "beijing_permits",
+        "a more tolerant Beijing permits more transfers",
         ("russia",),
-        beijing_deters,
+        beijing_permits,
     ),
     Claim(
-        "need_drives_purchases",
-        "Russia's need for shells drives its purchases",
+        "need_draws_deeper",
+        "a greater need for shells draws Russia deeper into the North",
         ("russia",),
-        need_drives_purchases,
+        need_draws_deeper,
     ),
     Claim(
-        "kim_blocks_lesser_treaty",
-        "Kim holding out for the automatic clause blocks the lesser treaty",
+        "kim_gets_automatic",
+        "Kim holding out makes the automatic-intervention clause likelier",
         ("north_korea",),
-        kim_blocks_lesser_treaty,
+        kim_gets_automatic,
     ),
 ]
 
@@ -290,7 +316,9 @@ def test_the_ai_bears_out_the_analysis(claim):
     assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
 
 
-@pytest.mark.parametrize("play", [RANDOM_RUSSIA, RANDOM_ALL], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "play", [RANDOM_RUSSIA, RANDOM_NORTH_KOREA, RANDOM_CHINA, RANDOM_ALL], ids=lambda p: p.name
+)
 def test_random_play_refutes_every_claim_about_reasoning(play):
     """A claim that holds when the actors whose reasoning it is about play at random would
     pass whatever the AI did."""
@@ -367,10 +395,24 @@ def test_a_crossed_red_line_is_answered_with_its_credibility(
 def test_deterrence_is_visible_in_the_rationale():
     r = summitsim.run(SCENARIO, seed=0)
     held = [rec for rec in r.rec.actions if rec.actor == 0 and rec.rationale.held_back()]
-    assert held, "Russia should hold back the transfer at least once, for a stated reason"
+    assert held, "Russia should hold back a technology transfer at least once, for a reason"
     sentence = r.sentence(held[0])
-    assert "held back from the move to transfer advanced missile" in sentence
+    assert "held back from the move to pass missile technology in secret" in sentence
     assert "South Korea" in sentence and "send lethal weapons to Ukraine" in sentence
+
+
+def test_russia_vetoes_only_drafts_tabled_after_the_panel_is_gone():
+    """The UN panel was dissolved before the summit: a veto answers a draft resolution
+    Washington tabled on an earlier turn, one veto per draft."""
+    vetoes = []
+    for s in range(40):
+        r = summitsim.run(SCENARIO, seed=s, rationales=False)
+        tabled = turns_done(r, "united_states", "table_un_resolution")
+        vetoed = turns_done(r, "russia", "veto_sanctions")
+        assert len(vetoed) <= len(tabled)
+        assert all(sum(t < v for t in tabled) >= k + 1 for k, v in enumerate(vetoed))
+        vetoes.append(len(vetoed))
+    assert sum(vetoes) / len(vetoes) <= 2
 
 
 @pytest.mark.parametrize("seed", [0, 5])

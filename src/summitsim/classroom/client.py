@@ -187,3 +187,50 @@ class Client:
             changed=json.dumps(key, sort_keys=True, separators=(",", ":")) + ".submit_n_clicks",
         )
         return r.status_code, self.message(r, "i-drop-msg")
+
+    # ----- negotiations (a game whose scenario has deals) ------------------------------
+    def talks_view(self, seen: Any = None) -> Any:
+        """The team's negotiation section (``t-talks``), as its page asks for it."""
+        return self.callback(
+            [("t-talks", "children"), ("t-talks-seen", "data")],
+            [("t-tick", "n_intervals", 1), ("t-deal-msg", "children", None)],
+            [("t-talks-seen", "data", seen)],
+        )
+
+    def reply(
+        self, deal: str, seq: int, kind: str, terms: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        """The team's *Send reply*: ``kind`` accept, offer (``terms``: issue id -> level
+        id) or walk, to ``deal``'s ``seq``-th reply the page asked for."""
+        terms = terms or {}
+        r = self.callback(
+            [("t-deal-msg", "children")],
+            [("t-deal-send", "n_clicks", 1)],
+            [
+                ("t-deal-kind", "value", kind),
+                [({"type": "t-deal-term", "issue": i}, "value", v) for i, v in terms.items()],
+                ("t-deal-due", "data", {"deal": deal, "seq": seq}),
+            ],
+        )
+        return r.status_code, self.message(r, "t-deal-msg")
+
+    def instructor_talks(self) -> Any:
+        return self.callback(
+            [("i-talks", "children")],
+            [("i-tick", "n_intervals", 1), ("i-talks-msg", "children", None)],
+        )
+
+    def talks_deadline(self, minutes: float | None) -> tuple[int, Any]:
+        """The instructor's *Set deadline* (``minutes`` from now) or, with None, *No
+        deadline*."""
+        button = "i-talks-deadline" if minutes is not None else "i-talks-clear"
+        r = self.callback(
+            [("i-talks-msg", "children")],
+            [
+                ("i-talks-deadline", "n_clicks", 1 if minutes is not None else 0),
+                ("i-talks-clear", "n_clicks", 1 if minutes is None else 0),
+            ],
+            [("i-talks-minutes", "value", minutes)],
+            changed=f"{button}.n_clicks",
+        )
+        return r.status_code, self.message(r, "i-talks-msg")

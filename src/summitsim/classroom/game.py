@@ -2,8 +2,10 @@
 and what a player may see and do.
 
 A game is its scenario, parameters, seed and the list of closed turns (each with the
-people's moves and the instructor's events). The state is never stored: it follows by
-replaying those inputs, which also gives undo and the after-action report for free.
+people's moves, their replies in negotiations and the instructor's events). The state is
+never stored: it follows by replaying those inputs, which also gives undo and the
+after-action report for free. The open turn's negotiations follow the same way, as far as
+the replies given so far take them (:func:`open_talks`).
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ import dataclasses
 import functools
 import hashlib
 import random
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.compiled import HOLD, Compiled
+from ..engine.compiled import HOLD, CDeal, Compiled
+from ..engine.deals import Reply, Talks, package_from_terms
 from ..engine.model import SummitModel
 from ..engine.observation import Observation, Option
 from ..engine.registry import get_compiled, load_scenario
 from ..errors import UserError
 from ..policies.ai import AIPolicy, would_consent
 from ..policies.base import Decision, PolicyInfo, Rationale, sentence
+from ..policies.negotiate import Negotiator
 from ..text import has_unsafe
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 500  # characters in a written justification
 MISSING_MODES = ("ai", "hold")
+REPLY_KINDS = ("accept", "offer", "walk")
 
 
 class GameError(UserError):
@@ -65,11 +70,53 @@ class Move:
         return cls(str(d["actor"]), str(d["move"]), str(d.get("justification", "")), str(d["by"]))
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A team's reply in a negotiation, as stored: to deal ``deal``, its ``seq``-th reply in
+    that negotiation (0-based), of ``kind`` accept, offer (``terms``: a level id per issue)
+    or walk. ``by`` is ``human``, or ``deadline`` when the instructor's deadline passed
+    before the team replied."""
+
+    deal: str
+    actor: str
+    seq: int
+    kind: str
+    terms: tuple[str, ...] = ()
+    by: str = "human"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deal": self.deal,
+            "actor": self.actor,
+            "seq": self.seq,
+            "kind": self.kind,
+            "terms": list(self.terms),
+            "by": self.by,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Answer:
+        kind = str(d["kind"])
+        if kind not in REPLY_KINDS:
+            raise ValueError(f"unknown reply kind {kind!r}")
+        terms = tuple(str(t) for t in d.get("terms") or ())
+        return cls(str(d["deal"]), str(d["actor"]), int(d["seq"]), kind, terms, str(d["by"]))
+
+    def reply(self, deal: CDeal) -> Reply:
+        """The engine's reply this stands for."""
+        why = "the deadline passed with no reply" if self.by == "deadline" else ""
+        if self.kind == "offer":
+            return Reply("offer", package_from_terms(deal, self.terms), why)
+        return Reply("accept" if self.kind == "accept" else "walk", reason=why)
+
+
 @dataclass
 class ClosedTurn:
     turn: int
     moves: dict[str, Move]  # actor id -> move, one per human actor
     events: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)  # the teams' negotiation replies
+    missing: str = "ai"  # how a reply still due at the close was made: the AI's, or walk
 
 
 def option_of(c: Compiled, actor: str, move: str) -> Option:
@@ -126,10 +173,12 @@ class ReplayPolicy:
         moves: Mapping[int, Move],
         advise: dict[int, Decision] | None = None,
         advice_seed: int = 0,
+        bargainer: Callable[[Observation, Talks], Reply] | None = None,
     ):
         self.moves = moves
         self.advice = advise
         self.advice_seed = advice_seed
+        self.bargainer = bargainer
         self._ai = AIPolicy()
 
     def decide(self, obs: Observation) -> Decision:
@@ -159,6 +208,12 @@ class ReplayPolicy:
 
     def consent(self, obs: Observation, action: int) -> bool:
         return would_consent(obs.view, obs.actor, action)
+
+    def bargain(self, obs: Observation, talks: Talks) -> Reply:
+        """The team's stored replies (:class:`StoredAnswers`); without them, the AI's."""
+        if self.bargainer is not None:
+            return self.bargainer(obs, talks)
+        return Negotiator().bargain(obs, talks)
 
 
 def _held(by: str, obs: Observation, note: str, justification: str = "") -> Decision:
@@ -281,22 +336,31 @@ def new_def(
 
 
 def replay(
-    gdef: GameDef, closed: list[ClosedTurn], advice: dict[str, dict[int, Decision]] | None = None
+    gdef: GameDef,
+    closed: list[ClosedTurn],
+    advice: dict[str, dict[int, Decision]] | None = None,
+    open_answers: Iterable[Answer] = (),
 ) -> SummitModel:
-    """The model after the closed turns, rebuilt from the game's inputs."""
+    """The model after the closed turns, rebuilt from the game's inputs (``open_answers``:
+    the teams' negotiation replies so far in the open turn, for :func:`open_talks`)."""
     c = gdef.compiled()
     by_actor: dict[str, dict[int, Move]] = {a: {} for a in gdef.humans}
+    answers: dict[str, list[tuple[int, Answer]]] = {a: [] for a in gdef.humans}
     events: list[Mapping[str, Any]] = []
     for ct in closed:
         for actor, m in ct.moves.items():
             by_actor.setdefault(actor, {})[ct.turn] = m
+        answers_of(answers, ct.turn, ct.answers)
         events.extend({**e, "turn": ct.turn} for e in ct.events)
+    answers_of(answers, len(closed) + 1, open_answers)
+    missing = {ct.turn: ct.missing for ct in closed}
     policies = {}
     for a in gdef.humans:
         adv = None
         if advice is not None:
             adv = advice.setdefault(a, {})
-        policies[a] = ReplayPolicy(by_actor[a], adv, gdef.seed)
+        talks = StoredAnswers(answers[a], missing)
+        policies[a] = ReplayPolicy(by_actor[a], adv, gdef.seed, talks)
     model = SummitModel(
         c, seed=gdef.seed, turns=gdef.turns, policies=policies, collect=False, events=events
     )
@@ -305,6 +369,108 @@ def replay(
             raise GameError("the game record has more turns than the game")
         model.step()
     return model
+
+
+def answers_of(
+    into: dict[str, list[tuple[int, Answer]]], turn: int, answers: Iterable[Answer]
+) -> None:
+    for ans in answers:
+        into.setdefault(ans.actor, []).append((turn, ans))
+
+
+# --------------------------------------------------------------------------------------
+# Negotiations
+# --------------------------------------------------------------------------------------
+class NeedsReply(Exception):
+    """A team's reply is due in a negotiation of the open turn: ``obs`` and ``talks`` are
+    what it replies to; ``seq`` is which of its replies in that negotiation it is."""
+
+    def __init__(self, obs: Observation, talks: Talks, seq: int):
+        super().__init__(f"{obs.actor.name}'s reply is due in {talks.deal.name}")
+        self.obs, self.talks, self.seq = obs, talks, seq
+
+    @property
+    def actor(self) -> str:
+        return self.obs.actor.id
+
+    @property
+    def talks_parties(self) -> list[str]:
+        c = self.obs.compiled
+        return [c.actors[p].id for p in self.talks.deal.parties]
+
+
+Ask = Callable[[Observation, Talks, int], Answer]
+
+
+class StoredAnswers:
+    """A team's side of its negotiations in a replay (a ``bargainer``): its stored answers.
+    Where none is stored: on a closed turn, as the turn was closed (``missing``: the AI
+    replies for the team, or it walks away); on the open turn, ``ask`` (the terminal asks
+    the player), else :class:`NeedsReply` (the web page asks the team)."""
+
+    def __init__(
+        self,
+        answers: Iterable[tuple[int, Answer]],
+        missing: Mapping[int, str],
+        ask: Ask | None = None,
+    ):
+        self.answers = {(t, a.deal, a.seq): a for t, a in answers}
+        self.missing = missing
+        self.ask = ask
+        self._asked: dict[tuple[int, int], int] = {}  # (turn, deal) -> replies asked for
+
+    def __call__(self, obs: Observation, talks: Talks) -> Reply:
+        key = (talks.turn, talks.deal.index)
+        seq = self._asked[key] = self._asked.get(key, -1) + 1
+        hit = self.answers.get((talks.turn, talks.deal.id, seq))
+        if hit is None and talks.turn not in self.missing:
+            if self.ask is None:
+                raise NeedsReply(obs, talks, seq)
+            hit = self.answers[(talks.turn, talks.deal.id, seq)] = self.ask(obs, talks, seq)
+        if hit is not None:
+            return hit.reply(talks.deal)
+        if self.missing[talks.turn] == "ai":
+            r = Negotiator().bargain(obs, talks)
+            return dataclasses.replace(r, reason=f"(no reply: the AI answered) {r.reason}")
+        return Reply("walk", reason="no reply before the turn closed")
+
+    def of_turn(self, turn: int) -> list[Answer]:
+        """The answers given in ``turn``, in the order they were given."""
+        return [a for (t, _, _), a in self.answers.items() if t == turn]
+
+
+@dataclass
+class OpenTalks:
+    """The open turn's negotiations as far as the teams' replies so far take them:
+    ``negotiations`` in the order held (as the run result words them; the last unfinished
+    while a reply is ``due``), and whose reply is ``due``, if anyone's."""
+
+    turn: int
+    negotiations: list[dict[str, Any]] = field(default_factory=list)
+    due: NeedsReply | None = None
+
+    def party_to(self, actor: str) -> list[dict[str, Any]]:
+        return [n for n in self.negotiations if actor in n["parties"]]
+
+
+def open_talks(gdef: GameDef, closed: list[ClosedTurn], answers: Iterable[Answer]) -> OpenTalks:
+    """The open turn's negotiations: the closed turns replayed, then the open turn's talks
+    held with the replies given so far, the AI answering at once, until a team's reply is
+    due (nobody moves)."""
+    turn = len(closed) + 1
+    if not gdef.compiled().deals or turn > gdef.turns:
+        return OpenTalks(turn)
+    model = replay(gdef, closed, open_answers=answers)
+    due = None
+    try:
+        model.negotiate()  # the talks at the start of the open turn, and nothing else
+    except NeedsReply as exc:
+        due = exc
+    result = model.result()
+    held = [result.negotiation_dict(n) for n in model.deals.record if n.turn == turn]
+    if due is not None and held:
+        held[-1]["outcome"] = "open"
+    return OpenTalks(turn, held, due)
 
 
 # --------------------------------------------------------------------------------------
@@ -406,6 +572,22 @@ def hidden_red_lines(model: SummitModel, viewer: str) -> set[str]:
     return {rl.id for rl in model.compiled.red_lines} - known
 
 
+def redact_talks(neg: Mapping[str, Any], mine: Collection[str]) -> dict[str, Any] | None:
+    """A negotiation as a team sees it: one its actor took part in, with the reasons and
+    the surplus of its own side only; one between others only once signed, and then only
+    its terms."""
+    if any(p in mine for p in neg["parties"]):
+        steps = [
+            {**st, "reason": st.get("reason", "") if st["actor"] in mine else ""}
+            for st in neg["steps"]
+        ]
+        surplus = {a: v for a, v in (neg.get("surplus") or {}).items() if a in mine}
+        return {**neg, "steps": steps, "surplus": surplus}
+    if neg["outcome"] == "signed":
+        return {**neg, "steps": [], "surplus": {}}
+    return None
+
+
 def redact(
     result: dict[str, Any],
     viewer: str | Collection[str] | None,
@@ -413,9 +595,9 @@ def redact(
 ) -> dict[str, Any]:
     """A run result as a team may see it: moves and what happened, without the AI's
     rationales, other teams' justifications, other actors' covert moves not yet detected,
-    or any trace of the ``hidden`` red lines (see :func:`hidden_red_lines`). The instructor
-    (``viewer=None``) sees all; ``viewer`` may be several actors (one person playing them
-    all, in the terminal)."""
+    others' negotiations (:func:`redact_talks`), or any trace of the ``hidden`` red lines
+    (see :func:`hidden_red_lines`). The instructor (``viewer=None``) sees all; ``viewer``
+    may be several actors (one person playing them all, in the terminal)."""
     if viewer is None:
         return result
     mine = {viewer} if isinstance(viewer, str) else set(viewer)
@@ -447,6 +629,9 @@ def redact(
         if "escalation" in t:
             t2["escalation"] = escalation
         t2["red_lines"] = [r for r in t["red_lines"] if r["red_line"] not in hidden]
+        if "negotiations" in t:
+            seen = (redact_talks(n, mine) for n in t["negotiations"])
+            t2["negotiations"] = [n for n in seen if n is not None]
         turns.append(t2)
     out["turns"] = turns
     if "summary" in result:

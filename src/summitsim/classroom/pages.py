@@ -11,14 +11,20 @@ import time
 from typing import Any
 
 from ..engine.compiled import Compiled
-from .game import public_state
+from ..viz.negotiation import deal_name, negotiation_lines
+from .game import NeedsReply, OpenTalks, public_state, redact_talks
 from .views import (
     Line,
     MoveChoice,
+    OfferWorth,
     chance,
     changes,
+    counter_menu,
     escalation_of,
+    labels,
     move_name,
+    offer_worth,
+    talks_heading,
     turn_story,
     turn_title,
     unit_of,
@@ -48,6 +54,10 @@ ul.story li{margin:.2em 0} li.red_line{color:#b34700;font-weight:600} li.approac
 li.you{font-weight:600} .changes li{font-size:.95em}
 .state-on{color:#1a7f37;font-weight:600} .state-off{color:#b34700;font-weight:600}
 .note{color:#555}
+.talks{background:#f7f4ec;padding:.3em .9em .6em;border-radius:6px;margin:.6em 0}
+.worth td:last-child{text-align:right;font-variant-numeric:tabular-nums}
+#t-deal-send{background:#0b5394;color:#fff;border-color:#0b5394}
+#t-deal-msg,#i-talks-msg{margin:.4em 0;font-weight:600;color:#0b5394}
 """
 
 
@@ -284,3 +294,119 @@ def event_text(c: Compiled, e: dict[str, Any]) -> str:
 
 def submitted_move(c: Compiled, move: str) -> str:
     return move_name(c, move)
+
+
+# ------------------------------------------------------------------------------------------
+# Negotiations
+# ------------------------------------------------------------------------------------------
+def deadline_text(deadline: float | None, now: float | None = None, countdown: bool = True) -> str:
+    """The talks' deadline in words ("" when there is none); ``countdown``: with the time
+    left (for a view drawn anew every refresh)."""
+    if deadline is None:
+        return ""
+    now = time.time() if now is None else now
+    at = time.strftime("%H:%M:%S", time.localtime(deadline))
+    if now >= deadline:
+        return f"The talks' deadline ({at}) has passed: a reply still due counts as walking away."
+    left = int(deadline - now)
+    rest = f" ({left // 60}:{left % 60:02d} left)" if countdown else ""
+    return f"The talks must be done by {at}{rest}: a reply still due then counts as walking away."
+
+
+def talks_panel(
+    c: Compiled, ot: OpenTalks, viewer: str | None, deadline: float | None = None
+) -> list[Any]:
+    """This turn's negotiations: for a team (``viewer``) those its actor is party to (its
+    own reasons only), with its reply form when its reply is due, else whom they wait for;
+    for the instructor (``viewer=None``) all of them, with every reason given."""
+    html = _h()
+    if viewer is None:
+        negs = ot.negotiations
+    else:
+        negs = [n for n in (redact_talks(n, {viewer}) for n in ot.party_to(viewer)) if n]
+    if not negs:
+        return []
+    kids: list[Any] = [html.H2(f"Negotiations, turn {ot.turn}")]
+    for neg in negs:
+        _, *steps, end = negotiation_lines(neg, labels(c))
+        kids.append(
+            html.Div(
+                [
+                    html.H3(deal_name(neg, labels(c))),
+                    html.Ol([html.Li(t) for t in steps], className="steps"),
+                    html.P(end, className="outcome"),
+                ],
+                className="talks",
+                id=f"talks-{neg['deal']}",
+            )
+        )
+    due = ot.due
+    if due is not None and due.actor == viewer:
+        kids.append(reply_form(c, due))
+    elif due is not None and (viewer is None or viewer in due.talks_parties):
+        kids.append(html.P(f"Waiting for {due.obs.actor.name} to reply.", id="talks-waiting"))
+    note = deadline_text(deadline, countdown=viewer is None) if due is not None else ""
+    if note:
+        kids.append(html.P(note, className="note", id="talks-deadline"))
+    return kids
+
+
+def worth_table(w: OfferWorth) -> Any:
+    html = _h()
+    rows = [html.Tr([html.Th("Issue"), html.Th("Term"), html.Th("Worth to you")])]
+    rows += [html.Tr([html.Td(i), html.Td(t), html.Td(f"{v:+.2f}")]) for i, t, v in w.terms]
+    rows.append(html.Tr([html.Td("Red-line risk"), html.Td(""), html.Td(f"{w.risk:+.2f}")]))
+    return html.Div(
+        [html.Table(html.Tbody(rows), className="worth"), html.P(w.verdict(), id="t-deal-verdict")]
+    )
+
+
+def reply_form(c: Compiled, due: NeedsReply) -> Any:
+    """The due team's form: the offer on the table and its worth to the team, then accept,
+    counter (a level per issue, each with its worth) or walk away."""
+    html = _h()
+    from dash import dcc
+
+    talks, me = due.talks, due.obs.actor.index
+    w = offer_worth(talks, me)
+    kinds = [{"label": "Accept the offer", "value": "accept"}] if w is not None else []
+    counter = "Counter-offer" if w is not None else "Make the opening offer"
+    kinds += [
+        {"label": counter, "value": "offer"},
+        {"label": "Walk away (no deal)", "value": "walk"},
+    ]
+    issues = [
+        html.Div(
+            [
+                html.Label(issue.name, className="move-name"),
+                dcc.RadioItems(
+                    id={"type": "t-deal-term", "issue": issue.id},
+                    options=[
+                        {"label": f"{name} (worth {v:+.2f} to you)", "value": lid}
+                        for lid, name, v in issue.levels
+                    ],
+                    value=issue.current,
+                ),
+            ]
+        )
+        for issue in counter_menu(talks, me)
+    ]
+    table = (
+        [html.H3("The offer on the table"), worth_table(w)]
+        if w is not None
+        else [html.P("No offer yet: you open the talks.", className="note")]
+    )
+    return html.Div(
+        [
+            html.H3(f"Your reply: {talks_heading(c, talks, me)}"),
+            *table,
+            dcc.RadioItems(id="t-deal-kind", options=kinds, value=None),
+            html.Details(
+                [html.Summary("Terms of your offer"), *issues], open=w is None, id="t-deal-terms"
+            ),
+            html.Button("Send reply", id="t-deal-send", n_clicks=0),
+            dcc.Store(id="t-deal-due", data={"deal": talks.deal.id, "seq": due.seq}),
+        ],
+        id="deal-form",
+        className="talks",
+    )

@@ -9,9 +9,10 @@ from typing import Any
 
 from ..engine.observation import option_label
 from ..policies.base import Decision, sentence
+from ..viz.negotiation import negotiation_lines, signed_entry
 from ..viz.report import escape
 from .game import ClosedTurn, GameDef, replay
-from .views import move_name
+from .views import labels, move_name
 
 
 def choices(gdef: GameDef, closed: list[ClosedTurn]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -93,6 +94,33 @@ def choices_html(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def talks_html(gdef: GameDef, result: dict[str, Any]) -> str:
+    """The section with each negotiation: who took part (team or AI), every offer and reply
+    with the reason given (a team's walk-out at the deadline or at the close says so), and
+    how it ended (all text escaped)."""
+    e = escape
+    c = gdef.compiled()
+    out = [
+        '<table class="talks"><thead><tr><th>Turn</th><th>Deal</th><th>Parties</th>'
+        "<th>Offers and replies</th></tr></thead><tbody>"
+    ]
+    for t in result["turns"]:
+        for neg in t.get("negotiations", []):
+            parties = ", ".join(
+                f"{c.actors[c.actor_index[p]].name} ({'team' if p in gdef.humans else 'AI'})"
+                for p in neg["parties"]
+            )
+            signed = signed_entry(result, neg, t["turn"])
+            _, *steps, end = negotiation_lines(neg, labels(c), signed)
+            items = "".join(f"<li>{e(x)}</li>" for x in steps)
+            out.append(
+                f"<tr><td>{t['turn']}</td><td>{e(neg['name'])}</td><td>{e(parties)}</td>"
+                f"<td><ol>{items}</ol><b>{e(end)}</b></td></tr>"
+            )
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
 def after_action(
     gdef: GameDef, closed: list[ClosedTurn], title: str = "", plotly_src: str | None = None
 ) -> str:
@@ -102,8 +130,10 @@ def after_action(
 
     result, rows = choices(gdef, closed)
     title = title or f"After-action report: {result['scenario']['title']}"
-    section = ("The teams' choices beside the AI's", choices_html(rows))
+    sections = [("The teams' choices beside the AI's", choices_html(rows))]
+    if any(t.get("negotiations") for t in result["turns"]):
+        sections.append(("Negotiations", talks_html(gdef, result)))
     spec = gdef.loaded().spec
     return build_report(
-        result, extra_sections=[section], title=title, scenario=spec, plotly_src=plotly_src
+        result, extra_sections=sections, title=title, scenario=spec, plotly_src=plotly_src
     )

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 from ..web import MAX_CONNECTIONS, READ_TIMEOUT, BoundedServer, check_callback_bodies
 from . import login as signin
+from . import talks_web
 from .game import MAX_TEXT, GameError, briefing, hidden_red_lines, redact
 from .pages import STYLE, event_text, last_turn, move_options, presence
 from .pages import briefing as briefing_view
@@ -250,6 +251,7 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
                 html.H1(me.name, id="team-name"),
                 html.Div(id="t-status", className="status"),
                 html.Div(id="t-last"),
+                *(talks_web.team_parts() if c.deals else []),
                 html.Div(
                     [
                         html.H2("Your move", id="t-move-title"),
@@ -289,6 +291,7 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
                 html.Div(id="i-status", className="status"),
                 html.Div(id="i-teams"),
                 html.Div(id="i-drop-msg", role="status"),
+                *(talks_web.instructor_parts() if c.deals else []),
                 html.Div(
                     [
                         html.H2("Control"),
@@ -383,6 +386,9 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
 
         wrapper.__name__ = fn.__name__
         return wrapper
+
+    if c.deals:
+        talks_web.register(app, store, team_actor, is_instructor, guarded, _forbidden)
 
     # ----- team callbacks --------------------------------------------------------------
     @app.callback(
@@ -582,6 +588,12 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             close_msg += (
                 f" Not submitted yet: {', '.join(missing)} (played as you chose above: "
                 "the AI, or hold)."
+            )
+        due = store.talks()[1].due if c.deals and not over else None
+        if due is not None:
+            close_msg += (
+                f" The talks are under way: {due.obs.actor.name}'s reply is due (the AI "
+                "replies for the team, or with hold it walks away)."
             )
         undo_msg = (
             f"Undo turn {len(s.closed)}? It reopens with the moves and events it had; moves "

@@ -1,8 +1,9 @@
 """A classroom game in SQLite: an append-only log of what people did, plus codes and sessions.
 
-Every accepted submission, closed turn, inject, undo and pause is one row of ``log``,
-written in a ``BEGIN IMMEDIATE`` transaction with ``synchronous=FULL`` (in WAL mode), so it
-is on disk before the player is told it was accepted. The game's state is the fold of that
+Every accepted submission, negotiation reply, closed turn, inject, undo, pause and talks'
+deadline is one row of ``log``, written in a ``BEGIN IMMEDIATE`` transaction with
+``synchronous=FULL`` (in WAL mode), so it is on disk before the player is told it was
+accepted. The game's state is the fold of that
 log (see :meth:`GameStore.state`) and the world state follows by replaying it.
 
 Join codes are stored only as SHA-256 digests and compared in constant time. The file holds
@@ -12,6 +13,7 @@ expire after ``session_ttl`` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,14 +28,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..engine.deals import package_from_terms
 from ..engine.observation import option_label
 from .game import (
     MISSING_MODES,
+    REPLY_KINDS,
+    Answer,
     ClosedTurn,
     GameDef,
     GameError,
     Move,
+    OpenTalks,
     clean_text,
+    open_talks,
     replay,
 )
 from .views import option_for
@@ -62,7 +69,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     created REAL NOT NULL
 );
 """
-KINDS = ("submit", "drop", "close", "undo", "inject", "adjust", "pause", "resume")
+KINDS = (
+    "submit",
+    "drop",
+    "close",
+    "undo",
+    "inject",
+    "adjust",
+    "pause",
+    "resume",
+    "reply",
+    "talks_deadline",
+)
+MAX_DEADLINE_WALKS = 32  # replies recorded as walking away at one look (one per deal due)
+MAX_DEADLINE_MINUTES = 240.0
 SESSION_HOURS = 3.0  # how long a sign-in lasts: a lesson, with time to spare
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -106,6 +126,13 @@ class GameState:
     paused_since: float | None = None
     last_id: int = 0
     version: int = 0  # id of the last close/undo row: the replay's cache key
+    answers: list[Answer] = field(default_factory=list)  # the open turn's negotiation replies
+    talks_deadline: float | None = None  # when the open turn's talks must be done
+
+    @property
+    def talks_key(self) -> tuple[int, int]:
+        """Changes whenever the open turn's negotiations may have moved."""
+        return (self.version, len(self.answers))
 
     @property
     def turn(self) -> int:
@@ -137,17 +164,25 @@ def fold_onto(s: GameState, rows: list[tuple[int, float, str, int, str | None, s
         elif kind in ("inject", "adjust"):
             if turn == s.turn:
                 s.events.append(d)
+        elif kind == "reply":
+            if turn == s.turn and actor is not None:
+                s.answers.append(Answer.from_dict(d))
+        elif kind == "talks_deadline":
+            if turn == s.turn:
+                s.talks_deadline = None if d["at"] is None else float(d["at"])
         elif kind == "close":
             moves = {m["actor"]: Move.from_dict(m) for m in d["moves"]}
-            s.closed.append(ClosedTurn(turn, moves, list(d["events"])))
-            s.pending, s.events = {}, []
+            answers = [Answer.from_dict(a) for a in d.get("answers", [])]
+            missing = str(d.get("missing", "ai"))
+            s.closed.append(ClosedTurn(turn, moves, list(d["events"]), answers, missing))
+            s.pending, s.events, s.answers, s.talks_deadline = {}, [], [], None
             s.opened_at, s.paused_for = at, 0.0
             s.paused_since = at if s.paused else None
             s.version = rid
         elif kind == "undo":
             ct = s.closed.pop()
             s.pending = {a: Pending(m, at) for a, m in ct.moves.items() if m.by == "human"}
-            s.events = list(ct.events)
+            s.events, s.answers, s.talks_deadline = list(ct.events), list(ct.answers), None
             s.opened_at, s.paused_for = at, 0.0
             s.paused_since = at if s.paused else None
             s.version = rid
@@ -190,6 +225,7 @@ class GameStore:
         self._queue_lock = threading.Lock()
         self._queue: list[_Queued] = []
         self._cache: dict[int, Any] = {}
+        self._talks: dict[tuple[int, int], OpenTalks] = {}
         meta = self.meta()
         if int(meta.get("format_version", "0")) != EXPORT_VERSION:
             raise GameError(f"{self.path}: not a summitsim game file of a known version")
@@ -247,6 +283,7 @@ class GameStore:
                     closed=list(base.closed),
                     pending=dict(base.pending),
                     events=list(base.events),
+                    answers=list(base.answers),
                 ),
                 rows,
             )
@@ -441,10 +478,105 @@ class GameStore:
         if s.paused:
             raise GameError("the game is paused")
 
+    # ----- negotiations -------------------------------------------------------------------
+    def talks(self) -> tuple[GameState, OpenTalks]:
+        """The state and the open turn's negotiations as the replies so far take them. A
+        team reply due once the talks' deadline has passed is first recorded as walking
+        away."""
+        for _ in range(MAX_DEADLINE_WALKS):
+            s = self.state()
+            ot = self.open_talks(s)
+            if ot.due is None or not self.past_deadline(s):
+                break
+            walk = Answer(ot.due.talks.deal.id, ot.due.actor, ot.due.seq, "walk", by="deadline")
+            with contextlib.suppress(GameError):  # if the talks moved meanwhile: look again
+                self._reply(s, walk)
+        return s, ot
+
+    def open_talks(self, s: GameState) -> OpenTalks:
+        """The negotiations of ``s`` (cached; no deadline applied)."""
+        key = s.talks_key
+        with self._lock:
+            hit = self._talks.get(key)
+        if hit is None:
+            hit = open_talks(self.gdef, s.closed, s.answers)
+            with self._lock:
+                if len(self._talks) > 16:
+                    self._talks.clear()
+                self._talks[key] = hit
+        return hit
+
+    def past_deadline(self, s: GameState, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return s.talks_deadline is not None and now >= s.talks_deadline and not s.paused
+
+    def reply(self, actor: str, deal: Any, seq: Any, kind: Any, terms: Any = ()) -> Answer:
+        """A team's reply in the negotiation of the open turn that awaits it: to ``deal``,
+        its ``seq``-th reply there (what the page showed), ``kind`` accept, offer (with
+        ``terms``: a level id per issue) or walk."""
+        if actor not in self.gdef.humans:
+            raise GameError("that actor is not played by a team in this game")
+        if kind not in REPLY_KINDS:
+            raise GameError("reply by accepting, making an offer or walking away")
+        s, ot = self.talks()
+        self._check_open(s, None)
+        due = ot.due
+        if due is None or due.actor != actor:
+            raise GameError("no reply is due from you now")
+        if deal != due.talks.deal.id or seq != due.seq:
+            raise GameError("the talks have moved on; look again")
+        if kind == "accept" and due.talks.table is None:
+            raise GameError("there is no offer to accept yet: make one or walk away")
+        ans = Answer(deal, actor, due.seq, kind, self._terms(due.talks.deal, kind, terms))
+        self._reply(s, ans)
+        return ans
+
+    @staticmethod
+    def _terms(deal: Any, kind: str, terms: Any) -> tuple[str, ...]:
+        if kind != "offer":
+            return ()
+        if not isinstance(terms, (list, tuple)) or not all(isinstance(t, str) for t in terms):
+            raise GameError("choose a term for each issue")
+        if len(terms) != len(deal.issues):
+            raise GameError("choose a term for each issue")
+        try:
+            package_from_terms(deal, list(terms))
+        except ValueError as exc:
+            raise GameError(str(exc)) from None
+        return tuple(terms)
+
+    def _reply(self, s: GameState, ans: Answer) -> None:
+        """Store ``ans`` if the talks are still where ``s`` saw them."""
+        with self.write() as c:
+            now = self.state(c)
+            if now.talks_key != s.talks_key:
+                raise GameError("the talks have moved on; look again")
+            self._check_open(now, None)
+            self._append(c, "reply", now.turn, ans.actor, ans.to_dict())
+
+    def set_talks_deadline(self, minutes: Any) -> float | None:
+        """The open turn's talks must be done ``minutes`` from now (0 or None: no
+        deadline). Returns the deadline (seconds since the epoch)."""
+        if minutes in (None, "", 0):
+            at = None
+        else:
+            try:
+                m = float(minutes)
+            except (TypeError, ValueError):
+                raise GameError("the deadline must be a number of minutes") from None
+            if not 0 < m <= MAX_DEADLINE_MINUTES:
+                raise GameError(f"the deadline must be 0 to {MAX_DEADLINE_MINUTES:g} minutes")
+            at = time.time() + 60.0 * m
+        self._event("talks_deadline", {"at": at})
+        return at
+
     def close_turn(self, missing: str = "ai") -> int:
-        """Close the open turn: teams that did not submit are played by the AI or hold."""
+        """Close the open turn: teams that did not submit are played by the AI or hold; a
+        negotiation reply still due is the AI's, or (hold) walking away."""
         if missing not in MISSING_MODES:
             raise GameError(f"missing teams are played by one of: {', '.join(MISSING_MODES)}")
+        if self.compiled.deals:
+            self.talks()  # a deadline that has passed is recorded first
         with self.write() as c:
             s = self.state(c)
             if self.finished(s):
@@ -456,7 +588,9 @@ class GameStore:
                     moves.append(p.move.to_dict())
                 else:
                     moves.append(Move(a, "hold", "", missing).to_dict())
-            data = {"moves": moves, "events": s.events, "missing": missing}
+            data: dict[str, Any] = {"moves": moves, "events": s.events, "missing": missing}
+            if s.answers:
+                data["answers"] = [a.to_dict() for a in s.answers]
             self._append(c, "close", s.turn, None, data)
             turn = s.turn
         self.model(self.state())  # replay now, so the next page view is quick

@@ -2,9 +2,10 @@
 
 The first turn shows the player's briefing and the state of the world; every turn, all the
 actor's moves under numbers that stay fixed for the game (those not possible now greyed,
-with the reason) and, on request, the AI advisor's suggestion. After the turn, what everyone
-did and what changed. With ``--save`` the game is saved (as its inputs) after every turn;
-quitting saves it in any case (:func:`default_save_path`).
+with the reason) and, on request, the AI advisor's suggestion; in a negotiation, the offer
+on the table with each term's worth to the player, who accepts, counters or walks away.
+After the turn, what everyone did and what changed. With ``--save`` the game is saved (as
+its inputs) after every turn; quitting saves it in any case (:func:`default_save_path`).
 """
 
 from __future__ import annotations
@@ -20,22 +21,27 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from ..engine.deals import Talks
 from ..engine.model import SummitModel
 from ..engine.observation import Observation, Option, option_label
 from ..policies.base import Decision
+from ..viz.negotiation import negotiation_lines
 from .game import (
     MAX_TEXT,
+    Answer,
     ClosedTurn,
     GameDef,
     GameError,
     Move,
     ReplayPolicy,
+    StoredAnswers,
     advise,
     briefing,
     clean_text,
     hidden_red_lines,
     public_state,
     redact,
+    redact_talks,
 )
 from .views import (
     MoveChoice,
@@ -44,9 +50,14 @@ from .views import (
     capacity_note,
     chance,
     changes,
+    counter_menu,
     escalation_of,
+    labels,
     move_menu,
+    offer_worth,
     option_for,
+    talks_heading,
+    talks_so_far,
     turn_story,
     turn_title,
     unit_of,
@@ -67,7 +78,12 @@ def save_dict(gdef: GameDef, closed: list[ClosedTurn]) -> dict[str, Any]:
         "version": SAVE_VERSION,
         "game": gdef.to_dict(),
         "turns": [
-            {"turn": ct.turn, "moves": [m.to_dict() for m in ct.moves.values()]} for ct in closed
+            {
+                "turn": ct.turn,
+                "moves": [m.to_dict() for m in ct.moves.values()],
+                "answers": [a.to_dict() for a in ct.answers],
+            }
+            for ct in closed
         ],
     }
 
@@ -84,7 +100,8 @@ def load_save(data: Any) -> tuple[GameDef, list[ClosedTurn]]:
             if int(t["turn"]) != k:
                 raise GameError("the save file's turns are out of order")
             moves = {str(m["actor"]): Move.from_dict(m) for m in t["moves"]}
-            closed.append(ClosedTurn(k, moves))
+            answers = [Answer.from_dict(a) for a in t.get("answers", [])]
+            closed.append(ClosedTurn(k, moves, answers=answers))
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, GameError):
             raise
@@ -97,9 +114,15 @@ class TerminalPolicy(ReplayPolicy):
 
     moves: dict[int, Move]  # filled in as the player decides
 
-    def __init__(self, moves: dict[int, Move], ask: Callable[[Observation], Move]):
-        super().__init__(moves)
+    def __init__(
+        self,
+        moves: dict[int, Move],
+        ask: Callable[[Observation], Move],
+        talks: StoredAnswers | None = None,
+    ):
+        super().__init__(moves, bargainer=talks)
         self.ask = ask
+        self.talks = talks
 
     def decide(self, obs: Observation) -> Decision:
         if obs.turn not in self.moves:
@@ -121,7 +144,15 @@ class TerminalGame:
         self.out = console
         self.read = read
         self.save_path = save
-        self.policies = {a: TerminalPolicy({}, self.ask) for a in gdef.humans}
+        answers: dict[str, list[tuple[int, Answer]]] = {a: [] for a in gdef.humans}
+        for ct in closed:
+            for ans in ct.answers:
+                answers.setdefault(ans.actor, []).append((ct.turn, ans))
+        missing = {ct.turn: "ai" for ct in closed}  # a save from before negotiations
+        self.policies = {
+            a: TerminalPolicy({}, self.ask, StoredAnswers(answers[a], missing, self.ask_talks))
+            for a in gdef.humans
+        }
         for ct in closed:
             for a, m in ct.moves.items():
                 self.policies[a].moves[ct.turn] = m
@@ -136,16 +167,20 @@ class TerminalGame:
         except EOFError:
             raise Quit() from None
 
+    def introduce(self, model: SummitModel, actor: str) -> None:
+        """The briefing and the world, before the player's first choice."""
+        if actor not in self.shown_briefing:
+            self.show_briefing(model, actor)
+            self.shown_briefing.add(actor)
+        if not self.shown_world:
+            self.show_state(model)  # once; after each turn, only what changed
+            self.shown_world = True
+
     def ask(self, obs: Observation) -> Move:
         model, actor = self.model, obs.actor
         assert model is not None, "ask() is called only while playing"
         c = model.compiled
-        if actor.id not in self.shown_briefing:
-            self.show_briefing(model, actor.id)
-            self.shown_briefing.add(actor.id)
-        if not self.shown_world:
-            self.show_state(model)  # once; after each turn, only what changed
-            self.shown_world = True
+        self.introduce(model, actor.id)
         menu = move_menu(model, obs)
         self.show_options(obs, menu)
         top = len(menu) - 1
@@ -182,6 +217,68 @@ class TerminalGame:
             except GameError as exc:
                 self.out.print(f"[red]{escape(str(exc))}[/red]")
         return Move(actor.id, option_label(c, option), text, "human")
+
+    def ask_talks(self, obs: Observation, talks: Talks, seq: int) -> Answer:
+        """The player's reply in a negotiation: accept the offer on the table, counter
+        (a level per issue), or walk away."""
+        model, actor = self.model, obs.actor
+        assert model is not None, "ask_talks() is called only while playing"
+        self.introduce(model, actor.id)
+        self.show_talks(model, obs, talks)
+        deal = talks.deal.id
+        table = talks.table is not None
+        keys = "a = accept, c = counter-offer" if table else "o = make an offer"
+        while True:
+            raw = self.prompt(
+                f"{actor.name}, your reply ({keys}, w = walk away, q = save and quit): "
+            ).lower()
+            if raw == "q":
+                raise Quit()
+            if raw == "w":
+                return Answer(deal, actor.id, seq, "walk")
+            if raw == "a" and table:
+                return Answer(deal, actor.id, seq, "accept")
+            if raw == ("c" if table else "o"):
+                return Answer(deal, actor.id, seq, "offer", self.choose_terms(talks, actor.index))
+            self.out.print(f"[red]Please type {escape(keys)} or w.[/red]")
+
+    def choose_terms(self, talks: Talks, actor: int) -> tuple[str, ...]:
+        """A level per issue, by number (Enter keeps the one on the table)."""
+        terms = []
+        for issue in counter_menu(talks, actor):
+            self.out.print(f"[bold]{escape(issue.name)}[/bold]")
+            for k, (lid, name, worth) in enumerate(issue.levels):
+                mark = " [dim](on the table)[/dim]" if lid == issue.current and talks.table else ""
+                self.out.print(f"  [bold]{k:>2}[/bold]  {escape(name)}: worth {worth:+.2f}{mark}")
+            top = len(issue.levels) - 1
+            while True:
+                raw = self.prompt(f"{issue.name} [0-{top}, Enter keeps {issue.current}]: ")
+                if not raw:
+                    terms.append(issue.current)
+                    break
+                if raw.isdigit() and int(raw) <= top:
+                    terms.append(issue.levels[int(raw)][0])
+                    break
+                self.out.print(f"[red]Please type a number from 0 to {top}.[/red]")
+        return tuple(terms)
+
+    def show_talks(self, model: SummitModel, obs: Observation, talks: Talks) -> None:
+        c = model.compiled
+        lines = [escape(talks.deal.description.strip())] if talks.deal.description else []
+        so_far = redact_talks(talks_so_far(model, talks), self.gdef.humans)
+        if so_far is not None:
+            lines += [f"  • {escape(t)}" for t in negotiation_lines(so_far, labels(c))[1:-1]]
+        worth = offer_worth(talks, obs.actor.index)
+        if worth is None:
+            lines.append("No offer yet: you open the talks.")
+        else:
+            lines.append("\n[bold]The offer on the table, and its worth to you[/bold]")
+            for issue, term, w in worth.terms:
+                lines.append(f"  {escape(issue)}: {escape(term)}  [bold]{w:+.2f}[/bold]")
+            lines.append(f"  red-line risk  [bold]{worth.risk:+.2f}[/bold]")
+            lines.append(escape(worth.verdict()))
+        title = f"Negotiation: {escape(talks_heading(c, talks, obs.actor.index))}"
+        self.out.print(Panel("\n".join(lines), title=title, title_align="left"))
 
     @staticmethod
     def parse_choice(raw: str, obs: Observation, menu: list[MoveChoice]) -> Option:
@@ -320,9 +417,12 @@ class TerminalGame:
                 "event": "magenta",
                 "red_line": "bold red",
                 "approached": "yellow",
+                "deal": "cyan",
             }.get(ln.kind, "")
             line = escape(text)
             self.out.print(f"  [{style}]{line}[/{style}]" if style else f"  {line}")
+            if ln.kind == "deal" and ln.why:
+                self.out.print(f"    [dim]{escape(ln.why)}[/dim]")
         moved = changes(c, result, turn)
         parts = [x.text() for x in moved[:8]]
         if len(moved) > 8:
@@ -367,7 +467,13 @@ class TerminalGame:
                 self.out.print("\n[bold]Stopped.[/bold]")
                 return False
             moves = {a: self.policies[a].moves[turn] for a in self.gdef.humans}
-            self.closed.append(ClosedTurn(turn, moves))
+            answers = [
+                ans
+                for p in self.policies.values()
+                if p.talks is not None
+                for ans in p.talks.of_turn(turn)
+            ]
+            self.closed.append(ClosedTurn(turn, moves, answers=answers))
             self.save()
             self.show_turn(model, turn)
         return True

@@ -14,9 +14,11 @@ from typing import Any
 
 from ..engine import predict as pr
 from ..engine.compiled import Compiled
+from ..engine.deals import Talks, breakdown, level_value
 from ..engine.observation import Observation, Option
 from ..policies.base import Decision, Rationale, describe_action, possessive
 from ..viz.labels import Labels, turn_start
+from ..viz.negotiation import negotiation_lines, signed_entry
 
 # ------------------------------------------------------------------------------------------
 # Names and the calendar
@@ -235,8 +237,9 @@ def option_for(c: Compiled, obs: Observation, moves: list[str]) -> Option:
 # ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Line:
-    """One line of a turn's story. ``kind``: move, held, refused, event, red_line,
-    approached, detected; ``why``: the rationale or the team's justification, if shown."""
+    """One line of a turn's story. ``kind``: deal (a negotiation), move, held, refused,
+    event, red_line, approached, detected; ``why``: the rationale or the team's
+    justification (for a deal: its offers and replies), if shown."""
 
     kind: str
     text: str
@@ -283,12 +286,14 @@ def changes(c: Compiled, result: Mapping[str, Any], turn: int) -> list[Change]:
 def turn_story(
     c: Compiled, result: Mapping[str, Any], turn: int, *, rationales: bool = False
 ) -> list[Line]:
-    """What everyone did in ``turn`` (several moves of one actor on one line), red lines
-    crossed or approached (as ``result`` shows them: redact it for a team first), events and
-    the instructor's changes. ``rationales``: add the AI's reason to each line (the
-    instructor's view); otherwise only a team's own justification is kept."""
+    """What everyone did in ``turn``: its negotiations first (each with its offers and
+    replies, and the reasons ``result`` holds), then the moves (several moves of one actor
+    on one line), red lines crossed or approached (as ``result`` shows them: redact it for
+    a team first), events and the instructor's changes. ``rationales``: add the AI's reason
+    to each line (the instructor's view); otherwise only a team's own justification is
+    kept."""
     t = result["turns"][turn]
-    lines: list[Line] = []
+    lines = [deal_line(c, result, turn, neg) for neg in t.get("negotiations", [])]
     by_actor: dict[str, list[Mapping[str, Any]]] = {}
     for a in t["actions"]:
         if a.get("by") == "inject":
@@ -364,6 +369,13 @@ def turn_story(
     return lines
 
 
+def deal_line(c: Compiled, result: Mapping[str, Any], turn: int, neg: Mapping[str, Any]) -> Line:
+    """A negotiation as one line of a turn's story: its heading and outcome, then (as
+    ``why``) its offers and replies, with the reasons ``result`` still holds."""
+    heading, *steps, end = negotiation_lines(neg, labels(c), signed_entry(result, neg, turn))
+    return Line("deal", f"{heading} — {end}", "; ".join(steps))
+
+
 def escalation_of(result: Mapping[str, Any], turn: int) -> float:
     return float(sum((result["turns"][turn].get("escalation") or {}).values()))
 
@@ -422,3 +434,81 @@ def _expecting(c: Compiled, r: Rationale) -> str:
         if option and p >= 0.25:
             return f" It expects {c.actors[j].name} to {describe_action(c, option)} ({chance(p)})."
     return ""
+
+
+# ------------------------------------------------------------------------------------------
+# Negotiations
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferWorth:
+    """What the offer on the table is worth to the party that must reply: per issue the
+    term and its worth, the red-line risk of the whole package, the total, and the value
+    of walking away (all in the party's own utility)."""
+
+    terms: list[tuple[str, str, float]]  # issue name, level name, worth
+    risk: float
+    walk_away: float
+
+    @property
+    def total(self) -> float:
+        return sum(w for _, _, w in self.terms) + self.risk
+
+    def verdict(self) -> str:
+        gain = self.total - self.walk_away
+        word = "better" if gain > 1e-9 else "worse" if gain < -1e-9 else "no better"
+        return (
+            f"In all {self.total:+.2f} to you, against {self.walk_away:+.2f} if you walk "
+            f"away: {word} than no deal ({gain:+.2f})."
+        )
+
+
+def offer_worth(talks: Talks, actor: int) -> OfferWorth | None:
+    """The offer on the table as ``actor`` reads it (None before the opening offer)."""
+    if talks.table is None:
+        return None
+    rows = breakdown(talks.view, talks.deal, talks.view.compiled.actors[actor], talks.table)
+    *terms, (_, _, risk) = rows
+    return OfferWorth(terms, risk, talks.walk_away(actor))
+
+
+@dataclass(frozen=True)
+class IssueChoice:
+    """One issue of a counter-offer: its levels (id, name, worth to the player) and the
+    level on the table (or the first, before any offer)."""
+
+    id: str
+    name: str
+    levels: list[tuple[str, str, float]]
+    current: str
+
+
+def counter_menu(talks: Talks, actor: int) -> list[IssueChoice]:
+    """Per issue, the levels a counter-offer may choose, each with its worth to ``actor``
+    (valued alone: the red-line risk of a whole package is shown once it is offered)."""
+    view, me = talks.view, talks.view.compiled.actors[actor]
+    out = []
+    for k, issue in enumerate(talks.deal.issues):
+        levels = [(lv.id, lv.name, level_value(view, me, lv)) for lv in issue.levels]
+        on_table = issue.levels[talks.table[k]].id if talks.table else levels[0][0]
+        out.append(IssueChoice(issue.id, issue.name, levels, on_table))
+    return out
+
+
+def talks_heading(c: Compiled, talks: Talks, actor: int) -> str:
+    """ "The split, with Party B: round 2 of 6" and what is asked of the player."""
+    others = [c.actors[p].name for p in talks.deal.parties if p != actor]
+    rnd = f"round {talks.round + 1} of {talks.deal.rounds}"
+    last = " (the last: a counter-offer now ends the talks without a deal)"
+    return f"{talks.deal.name}, with {' and '.join(others)}: {rnd}" + (
+        last if talks.table is not None and talks.last_round else ""
+    )
+
+
+def talks_so_far(model: Any, talks: Talks) -> dict[str, Any]:
+    """The negotiation ``talks`` is part of, as the run result words it (outcome
+    ``open``): for :mod:`summitsim.viz.negotiation`."""
+    from ..engine.deals import Negotiation
+
+    neg = Negotiation(talks.turn, talks.deal.index, list(talks.steps), outcome="open")
+    out: dict[str, Any] = model.result().negotiation_dict(neg)
+    return out

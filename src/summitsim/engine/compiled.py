@@ -167,6 +167,7 @@ class CInject:
     probability: Fn
     effects: tuple[CEffect, ...]
     once: bool
+    drift: bool = False  # background drift: recorded apart from events
 
 
 @dataclass(frozen=True)
@@ -647,6 +648,7 @@ def _injects(b: _Builder) -> list[CInject]:
             probability=b.fn(inj.probability),
             effects=tuple(b.effect(e) for e in inj.effects),
             once=inj.once,
+            drift=inj.kind == "drift",
         )
         for k, (iid, inj) in enumerate(b.spec.injects.items())
     ]

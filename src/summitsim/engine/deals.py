@@ -251,6 +251,7 @@ class DealBook:
         self.broken_at: dict[int, int] = {}  # obligation -> turn broken
         self.flows: dict[int, float] = {}  # slot -> standing change per turn (deal terms)
         self.record: list[Negotiation] = []
+        self.talked = 0  # the last turn whose negotiations were held
 
     def due(self, ctx: Any) -> list[CDeal]:
         out = []

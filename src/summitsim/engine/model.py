@@ -213,7 +213,7 @@ class SummitModel(mesa.Model):
     # ----- the turn -------------------------------------------------------------------------
     def step(self) -> None:
         if self.compiled.deals:
-            self._negotiate()
+            self.negotiate()
         decisions, view = self._decide()
         self._resolve(decisions, view)
         self.view = None
@@ -227,10 +227,14 @@ class SummitModel(mesa.Model):
         if self.ctx.turn >= self.max_turns:
             self.running = False
 
-    def _negotiate(self) -> None:
-        """The deals due this turn are negotiated before anyone moves; a signed deal's
-        effects land at once, so the turn's decisions see them."""
+    def negotiate(self) -> None:
+        """The deals due next turn are negotiated, before anyone moves; a signed deal's
+        effects land at once, so the turn's decisions see them. ``step`` calls it; called
+        first (to see the talks alone), it is not repeated by ``step``."""
         ctx = self._next_ctx()
+        if self.deals.talked == ctx.turn:
+            return
+        self.deals.talked = ctx.turn
         for deal in self.deals.due(ctx):
             self.deals.negotiate(self, deal, self.turn_view(ctx))
             ctx = self._next_ctx()
@@ -381,7 +385,8 @@ class SummitModel(mesa.Model):
         acc: dict[int, float] = {}
         self._draw(inj.effects, acc)
         self._apply_now(acc)
-        self.recorder.injects.append((self.ctx.turn, inj.index))
+        fired = self.recorder.drift if inj.drift else self.recorder.injects
+        fired.append((self.ctx.turn, inj.index))
 
     def _apply_now(self, acc: dict[int, float]) -> None:
         x, lo, hi = self.ctx.x, self.compiled.lo, self.compiled.hi

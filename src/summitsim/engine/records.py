@@ -76,7 +76,8 @@ class Recorder:
         self.outcomes: list[tuple[Any, ...]] = []
         self.actions: list[ActionRecord] = []
         self.red_lines: list[RedLineRecord] = []
-        self.injects: list[tuple[int, int]] = []
+        self.injects: list[tuple[int, int]] = []  # turn, inject: events
+        self.drift: list[tuple[int, int]] = []  # turn, inject: background drift
         self.adjustments: list[tuple[int, int, float]] = []  # turn, slot, delta (by hand)
         self.covert: list[ActionRecord] = []  # covert moves taken, in order
         self.signals: list[Any] = []  # what was said (engine.signals.Said), in order
@@ -115,7 +116,7 @@ class Recorder:
         ]
         touched += [
             "inject:" + c.injects[k].id
-            for t, k in self.injects
+            for t, k in (*self.injects, *self.drift)
             if t == turn and slots.intersection(e.slot for e in c.injects[k].effects)
         ]
         return tuple(dict.fromkeys(touched))

@@ -156,6 +156,25 @@ class RunResult:
             )
         return out
 
+    def drift(self) -> list[dict[str, Any]]:
+        """The background drift of the run, once per drift inject that applied: its name,
+        what it stands for, and on how many turns (first and last) it applied."""
+        c = self.compiled
+        seen: dict[int, list[int]] = {}
+        for t, k in self.rec.drift:
+            seen.setdefault(k, []).append(t)
+        return [
+            {
+                "drift": c.injects[k].id,
+                "name": c.injects[k].name,
+                "description": c.spec.injects[c.injects[k].id].description,
+                "turns": len(ts),
+                "first_turn": ts[0],
+                "last_turn": ts[-1],
+            }
+            for k, ts in sorted(seen.items())
+        ]
+
     def not_best_share(self) -> float | None:
         """The share of AI decisions that were not the deciding actor's best option (the
         noise its rationality allows); None when no actor was played by the AI."""
@@ -264,6 +283,8 @@ class RunResult:
                     "rationale": {"sentence": f"Event: {inj.name}."},
                 }
             )
+        for t, k in self.rec.drift:
+            turns[t].setdefault("drift", []).append(c.injects[k].id)
         for t, slot, delta in self.rec.adjustments:
             turns[t]["injects"].append(
                 {
@@ -274,7 +295,8 @@ class RunResult:
                 }
             )
         for neg in self.rec.negotiations:
-            turns[neg.turn].setdefault("negotiations", []).append(self.negotiation_dict(neg))
+            if neg.turn <= self.n_turns:  # talks held ahead of a turn not yet played: not yet
+                turns[neg.turn].setdefault("negotiations", []).append(self.negotiation_dict(neg))
         esc = self.escalation()
         for t in range(1, self.n_turns + 1):
             turns[t]["escalation"] = dict(zip([a.id for a in c.actors], esc[t - 1], strict=True))
@@ -298,6 +320,7 @@ class RunResult:
             "outcomes": self.outcomes,
             "said_vs_did": self.said_vs_did(),
             "deals": self.deals(),
+            "drift": self.drift(),
             "summary": {
                 "peak_escalation": self.peak_escalation(),
                 "first_crossed": self.first_crossed(),

@@ -355,8 +355,16 @@ class RedLine(_Strict):
 
 
 class Inject(_Strict):
+    """An exogenous change: an ``event`` (news, reported on the turn it happens) or ``drift``
+    (a background tendency, e.g. attrition or fading attention, applied on every turn it is
+    due and recorded apart from events: per turn under ``drift`` and once per run in the
+    result's summary, not as an event)."""
+
     name: str
     description: str
+    kind: Literal["event", "drift"] = Field(
+        "event", description="event: news on the turn it happens; drift: background change"
+    )
     at_turn: int | None = Field(None, ge=1)
     when: ExprText | None = None
     probability: ExprText = 1.0

@@ -105,8 +105,9 @@ def step_line(step: Entry, deal: Any, labels: Labels) -> str:
 
 def outcome_line(neg: Entry, labels: Labels, signed: Entry | None = None) -> str:
     """How it ended: the terms signed and each party's gain over walking away; who walked
-    away; or that the rounds ran out. ``signed`` (the matching ``result["deals"]`` entry)
-    adds the obligations the deal created."""
+    away; or that the rounds ran out (outcome ``open``: that the talks are still on).
+    ``signed`` (the matching ``result["deals"]`` entry) adds the obligations the deal
+    created."""
     outcome = neg.get("outcome")
     if outcome == "signed":
         text = f"Signed: {terms_text(neg.get('deal'), neg.get('terms'), labels)}."
@@ -118,6 +119,8 @@ def outcome_line(neg: Entry, labels: Labels, signed: Entry | None = None) -> str
         return text
     if outcome == "walked":
         return f"No deal: {labels.actor(neg.get('walked_by'))} walked away."
+    if outcome == "open":  # talks still under way (a classroom game's open turn)
+        return "Still under way."
     return "No deal: the rounds ran out with no agreement."
 
 
