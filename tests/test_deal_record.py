@@ -248,3 +248,16 @@ def test_the_offers_of_the_docs_worked_example() -> None:
     assert offers == [("two", "some"), ("one", "all")] * 2 + [("two", "some"), ("two", "all")]
     assert supply["surplus"] == pytest.approx({"b": 0.11, "a": 0.08})
     assert supply["steps"][1]["reason"] == "worth +0.08, waiting +0.072"
+
+
+def test_the_narrative_prints_scenario_text_with_brackets_as_written(tmp_path: Path) -> None:
+    """Scenario text is printed as text, not read as console markup ("[rs2024]" stays)."""
+    text = (Path(__file__).parent / "data" / "deal-split.yaml").read_text()
+    text = text.replace("title: Splitting a pot", "title: Splitting a pot [toy]")
+    text = text.replace("    name: The split\n", "    name: The split [bold]\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    out = CliRunner().invoke(app, ["run", str(path), "--seed", "0"])
+    assert out.exit_code == 0, out.output
+    assert "Splitting a pot [toy]" in out.output
+    assert "The split [bold]" in out.output

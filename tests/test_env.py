@@ -175,11 +175,13 @@ def test_observation_vector():
     observations, _ = e.reset(seed=1)
     c = e.compiled
     names = e.observation_names()
+    x = e.model.ctx.x  # the start, with the summit's deal signed (talks precede turn 1's moves)
+    assert x != c.x0 and e.model.deals.signed
     for agent in e.agents:
         vec = observations[agent]["observation"]
         assert vec.dtype == np.float32 and vec.shape == (len(names),)
         for k, slot in enumerate(c.slots):
-            expected = (c.x0[k] - c.lo[k]) / (c.hi[k] - c.lo[k])
+            expected = (x[k] - c.lo[k]) / (c.hi[k] - c.lo[k])
             assert vec[names.index(slot)] == pytest.approx(expected, abs=1e-6)
         assert vec[names.index("turn")] == 0.0
     # Seoul's red line is public: everyone knows it; Washington's is private.
@@ -205,7 +207,7 @@ def test_rewards_add_up_to_the_utility_difference(scenario, costs):
     e = parallel_env(scenario, costs=costs)
     c = e.compiled
     observations, _ = e.reset(seed=11)
-    start = list(e.model.ctx.x)
+    start = list(c.x0)  # before the first turn's talks (their deal counts in turn 1's reward)
     rng = np.random.default_rng(11)
     totals = dict.fromkeys(e.possible_agents, 0.0)
     paid = dict.fromkeys(e.possible_agents, 0.0)
@@ -427,9 +429,26 @@ def test_a_driven_party_negotiates_by_its_bargain_rule():
         return Reply("walk")
 
     first_turn(rule)
-    assert asked == [("a", "split")]
+    assert asked == [("a", "split"), ("a", "trade")]  # turn 2's talks precede its observations
     with pytest.raises(ValueError, match="bargain must be"):
         parallel_env(path, bargain="haggle")
+
+
+def test_masks_show_the_moves_a_deal_signed_at_the_start_of_the_turn_makes_legal(tmp_path):
+    """A move legal only once A holds part of the pot: the split is signed before turn 1's
+    observations, so the mask already offers it and taking it is not an illegal action."""
+    text = (ROOT / "tests" / "data" / "deal-split.yaml").read_text()
+    spend = "  spend:\n    name: Spend\n    description: spend\n    by: a\n    when: a_share > 2\n"
+    path = tmp_path / "s.yaml"
+    path.write_text(text.replace("deals:\n", spend + "deals:\n", 1))
+    e = parallel_env(str(path), agents=["a"])
+    observations, _ = e.reset(seed=0)
+    k = e.action_of("a", "spend")
+    assert observations["a"]["action_mask"][k] == 1
+    e.step({"a": k})
+    assert [
+        a["move"] for a in e.result().to_dict()["turns"][1]["actions"] if a["actor"] == "a"
+    ] == ["spend"]
 
 
 # ----- errors ----------------------------------------------------------------------------------

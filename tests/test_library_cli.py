@@ -57,13 +57,14 @@ def test_library_scenario_makes_a_classroom_game(sid, tmp_path):
 
 @pytest.mark.parametrize("sid", LIBRARY)
 def test_library_scenario_plays_in_the_terminal(sid, tmp_path):
-    """Hold every turn (answering 0 to every prompt) as the first actor, to the end."""
+    """Hold every turn (answering 0 to every move prompt) as the first actor, to the end;
+    in a negotiation walk away (w; each prompt asks again after an answer it cannot take)."""
     actor = next(iter(load_scenario(sid).spec.actors))
     turns = load_scenario(sid).spec.meta.turns
     res = runner.invoke(
         app,
         ["play", sid, "--as", actor, "--light", "--save", str(tmp_path / "g.json")],
-        input="0\n" * (4 * turns),
+        input="0\nw\n" * (4 * turns),
     )
     assert res.exit_code == 0, res.output
     assert f"Turn {turns} of {turns}" in res.output and "Game over" in res.output

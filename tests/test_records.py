@@ -151,8 +151,8 @@ BAD = [
     ("not a date", 'date: "2020-01-05"', 'date: "5 Jan 2020"', "5 Jan 2020", "is not a date"),
     ("missing kind", "{kind: move, actor", "{actor", "check: {actor", "kind: missing"),
     ("unknown kind", "kind: move", "kind: mood", "kind: mood", "unknown kind 'mood'"),
-    ("a kind not available yet", "kind: move, actor: walker, move: wave, by_turn: 7",
-     "kind: deal, parties: [walker]", "kind: deal", "not available yet"),
+    ("a deal the scenario lacks", "kind: move, actor: walker, move: wave, by_turn: 7",
+     "kind: deal, deal: peace, by_turn: 7", "kind: deal", "unknown deal 'peace' (deals: (none))"),
     ("both above and below", "above: 0.5", "above: 0.5, below: 2", "above: 0.5, below: 2",
      "give either above or below"),
     ("two timings", "by_turn: 7", "by_turn: 7, within: [1, 3]", "by_turn: 7, within",
@@ -274,29 +274,31 @@ def test_move_and_red_line_checks_follow_the_run(toy):
 
 
 def test_extension_point_registers_a_new_kind(toy):
-    """A later kind (detection, deals) plugs in with register(); until then it is refused."""
+    """A new kind plugs in with register(); a reserved name is refused until then."""
     from typing import Literal
 
-    text = GOOD.replace("kind: move, actor: walker, move: wave, by_turn: 7", "kind: deal")
-    assert any("not available yet" in p for p in problems(text, toy))
-
-    class DealCheck(ck._Timed):
-        kind: Literal["deal"]
-
+    text = GOOD.replace("kind: move, actor: walker, move: wave, by_turn: 7", "kind: poll")
     saved = dict(ck.RESERVED)
-    kind = ck.Kind(
-        DealCheck,
-        lambda c, spec, err: None,
-        ck._window_timed,
-        lambda c, env, w: lambda tr: True,
-        lambda c, labels, w: "a deal",
-    )
-    ck.register("deal", kind)
+    ck.RESERVED["poll"] = "poll checks come later"
     try:
+        assert any("not available yet: poll checks come later" in p for p in problems(text, toy))
+
+        class PollCheck(ck._Timed):
+            kind: Literal["poll"]
+
+        kind = ck.Kind(
+            PollCheck,
+            lambda c, spec, err: None,
+            ck._window_timed,
+            lambda c, env, w: lambda tr: True,
+            lambda c, labels, w: "a poll",
+        )
+        ck.register("poll", kind)
         rec = load_record_text(text, toy, "rec.yaml")
-        assert rec.entries[1].kind == "deal" and rec.entries[1].describe(None) == "a deal"
+        assert rec.entries[1].kind == "poll" and rec.entries[1].describe(None) == "a poll"
     finally:
-        del ck.KINDS["deal"]
+        ck.KINDS.pop("poll", None)
+        ck.RESERVED.clear()
         ck.RESERVED.update(saved)
 
 

@@ -34,8 +34,9 @@ masks and rewards are built from observations only.
 - Negotiation: a driven actor that is a party to a deal answers by ``bargain=``: ``"ai"``
   (the AI negotiator answers for it: toward the Nash bargaining solution), ``"walk"`` (it
   walks away from every negotiation) or a function ``(observation, talks) -> Reply`` (see
-  :mod:`summitsim.engine.deals`). Negotiations happen at the start of a turn, inside ``step``,
-  so the turn's reward includes a signed deal's effects.
+  :mod:`summitsim.engine.deals`). A turn's negotiations are held before its observations
+  are given (in ``reset``, and at the end of the previous ``step``), so the masks show the
+  state after any deal; the turn's reward includes the deal's effects.
 - Determinism: ``reset(seed=s)`` plays the run ``summitsim.run(scenario, seed=s)`` would play
   given the same moves; a ``reset()`` without a seed draws the next seed from the last one.
 """
@@ -248,6 +249,7 @@ class SummitParallelEnv(ParallelEnv):
         self.model: SummitModel | None = None
         self._obs: dict[str, Observation] = {}
         self._seeds: random.Random | None = None
+        self._before: list[float] = []  # the state before the coming turn's talks
         self.run_seed: int | None = None  # this episode's seed (of its SummitModel)
 
     # ----- spaces and labels ---------------------------------------------------------------
@@ -313,6 +315,7 @@ class SummitParallelEnv(ParallelEnv):
         for p in self._policies.values():
             p.reset()
         self.agents = list(self.possible_agents)
+        self._talk()
         self._observe()
         if self.render_mode == "human":
             self.render()
@@ -345,7 +348,7 @@ class SummitParallelEnv(ParallelEnv):
             policy.reset()
             policy.pending = chosen[i]
         c = self.compiled
-        before = list(model.ctx.x)
+        before = self._before
         model.step()
         after = model.ctx.x
         changes = {s: v for s, (v, old) in enumerate(zip(after, before, strict=True)) if v != old}
@@ -357,6 +360,8 @@ class SummitParallelEnv(ParallelEnv):
         done = not model.running
         terminations = dict.fromkeys(self.agents, done)
         truncations = dict.fromkeys(self.agents, False)
+        if not done:
+            self._talk()
         self._observe()
         observations, infos = self._encode_all(), self._infos()
         if done:
@@ -364,6 +369,15 @@ class SummitParallelEnv(ParallelEnv):
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos
+
+    def _talk(self) -> None:
+        """Hold the next turn's negotiations now, so the observations and masks the agents
+        act on show the state after any deal signed (the reward of the turn still counts
+        it: ``_before`` is the state before the talks)."""
+        assert self.model is not None
+        self._before = list(self.model.ctx.x)
+        if self.compiled.deals:
+            self.model.negotiate()
 
     def _option(self, agent: str, action: Any) -> Option:
         try:

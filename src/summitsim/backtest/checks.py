@@ -17,23 +17,29 @@ direction     a ``variable`` or ``relation`` ends the check's turns higher (``up
               (``down``) than it started them, by more than ``by_at_least`` (default 0)
 expr          an expression in the scenario language holds at the end of ``at_turn``
               (default: the last turn), or in ``any``/``all`` of the check's turns
+deal          ``deal`` is signed in the check's turns (on the given ``terms``, if any);
+              ``signed: false``: is not. With ``obligation``: that obligation is broken
+              in the check's turns (``broken: true``), or was taken on and is still kept
+              at the end of them (``broken: false``)
+detected      a covert move of ``actor`` (``move``, or any of its covert moves) is
+              detected in the check's turns (``detected: false``: none is)
 ============  ============================================================================
 
 The check's turns are ``within: [a, b]``, ``by_turn: n`` (turns 1 to n) or ``at_turn: n``;
 without them, the whole run. "At the end of turn t" is the state after that turn's moves,
 events and red-line responses (turn 0 is the start).
 
-**Extension point.** A later kind (covert-move detection, deals) is added by calling
-:func:`register` with a :class:`Kind`: its pydantic model (with ``kind: Literal[...]``), its
-name check against the scenario, its compiler to a function of a :class:`Trace`, and its
-description. Until then the kinds in :data:`RESERVED` are refused with a message saying so
-(an expression check can already use ``detected()`` and ``detected_ever()``).
+**Extension point.** A new kind is added by calling :func:`register` with a :class:`Kind`:
+its pydantic model (with ``kind: Literal[...]``), its name check against the scenario, its
+compiler to a function of a :class:`Trace`, and its description. A name put in
+:data:`RESERVED` is refused with a message saying it is not available yet.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,9 +58,10 @@ Err = Callable[[Loc, str], None]  # report a problem at a location inside the ch
 class Trace:
     """One run, as the checks read it: the state at the end of each turn (index 0 = the
     start), and per turn the moves done (action indices, red-line responses included), the
-    red lines crossed and the covert moves detected."""
+    red lines crossed and the covert moves detected; and the deals signed, as (turn, deal
+    index, package)."""
 
-    __slots__ = ("_ctx", "crossed", "done", "found", "n_actions", "states", "turns")
+    __slots__ = ("_ctx", "crossed", "done", "found", "n_actions", "signed", "states", "turns")
 
     def __init__(self, result: Any):
         rec = result.rec
@@ -73,6 +80,11 @@ class Trace:
         for r in getattr(rec, "covert", ()):
             if r.detected is not None and r.detected <= self.turns:
                 self.found[r.detected].append(r.action)
+        self.signed: list[tuple[int, int, tuple[int, ...]]] = [
+            (n.turn, n.deal, tuple(n.package))
+            for n in getattr(rec, "negotiations", ())
+            if n.outcome == "signed" and n.package is not None
+        ]
         self._ctx: list[Any] | None = None
 
     def ctx(self, turn: int) -> Any:
@@ -115,6 +127,8 @@ class Env:
     red_lines: dict[str, int]
     compile_env: ex.CompileEnv
     names: ex.Names
+    deals: dict[str, Any] = field(default_factory=dict)  # id -> CDeal
+    obligations: dict[str, Any] = field(default_factory=dict)  # id -> CObligation
 
     @classmethod
     def of(cls, compiled: Any) -> Env:
@@ -132,7 +146,15 @@ class Env:
             action_index=lambda a, m: actions[(a, m)],
             params=compiled.params,
         )
-        return cls(slots, actions, red_lines, env, names_of(compiled.spec))
+        return cls(
+            slots,
+            actions,
+            red_lines,
+            env,
+            names_of(compiled.spec),
+            {d.id: d for d in getattr(compiled, "deals", ())},
+            {o.id: o for o in getattr(compiled, "obligations", ())},
+        )
 
 
 # ----- the check models -------------------------------------------------------------------------
@@ -248,6 +270,61 @@ class ExprCheck(_Timed):
     holds: Literal["any", "all"] = Field("any", description="with within or by_turn")
 
 
+class TermRange(_Check):
+    """Levels of a range issue from ``at_least`` to ``at_most`` (either may be left out)."""
+
+    at_least: float | None = Field(None, allow_inf_nan=False)
+    at_most: float | None = Field(None, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> TermRange:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least, at_most or both")
+        lo, hi = self.at_least, self.at_most
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"at_least {lo:g} is above at_most {hi:g}")
+        return self
+
+
+Level = Annotated[str | float, Field(description="an option's id, or a range issue's amount")]
+Term = Level | list[Level] | TermRange
+
+
+class DealCheck(_Timed):
+    kind: Literal["deal"]
+    deal: Ident
+    signed: bool = Field(True, description="false: the deal is not signed (on these terms)")
+    terms: dict[Ident, Term] | None = Field(
+        None, description="per issue: a level, a list of levels (any of them), or a range"
+    )
+    obligation: Ident | None = Field(None, description="an obligation the deal creates")
+    broken: bool | None = Field(None, description="with obligation: broken, or kept")
+
+    @model_validator(mode="after")
+    def _what(self) -> DealCheck:
+        if self.obligation is None:
+            if self.broken is not None:
+                raise ValueError("broken goes with obligation: say which obligation")
+            return self
+        if self.broken is None:
+            raise ValueError("with obligation, say broken: true (broken) or false (kept)")
+        if self.terms is not None:
+            raise ValueError("give terms or obligation, not both")
+        if not self.signed:
+            raise ValueError(
+                "signed: false with an obligation: an unsigned deal's obligation is never "
+                "taken on, so it can be neither kept nor broken"
+            )
+        return self
+
+
+class DetectedCheck(_Timed):
+    kind: Literal["detected"]
+    actor: Ident
+    move: Ident | None = Field(None, description="default: any covert move of the actor")
+    detected: bool = True
+
+
 # ----- the kinds --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Kind:
@@ -261,14 +338,11 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
-RESERVED = {
-    "detected": "covert-move detection checks come with a later issue",
-    "deal": "deal checks come with a later issue",
-}
+RESERVED: dict[str, str] = {}  # kind -> why it is not available yet
 
 
 def register(name: str, kind: Kind) -> None:
-    """Add a kind of check (the extension point for detection and deal checks)."""
+    """Add a kind of check (the extension point for new kinds)."""
     KINDS[name] = kind
     RESERVED.pop(name, None)
 
@@ -344,6 +418,103 @@ def _never_names(c: NeverCheck, spec: Scenario, err: Err) -> None:
         _move_names(c.actor, c.move, spec, err)
 
 
+def _spec_levels(issue: Any) -> list[tuple[str, float | None]]:
+    """An issue's levels as (id, amount), as the engine compiles them."""
+    if issue.options is not None:
+        return [(o.id, None) for o in issue.options]
+    lo, hi = issue.range
+    out = []
+    for j in range(issue.steps):
+        v = round(lo + (hi - lo) * j / (issue.steps - 1), 9)
+        out.append((f"{v:g}", v))
+    return out
+
+
+def _term_levels(levels: list[tuple[str, float | None]], term: Any) -> tuple[set[int], str]:
+    """The indices of the levels ``term`` names, or a problem ("" if none)."""
+    ranged = bool(levels) and levels[0][1] is not None
+    ids = ", ".join(i for i, _ in levels)
+    if isinstance(term, TermRange):
+        if not ranged:
+            return set(), f"at_least/at_most need a range issue; its options are {ids}"
+        lo = -math.inf if term.at_least is None else term.at_least - 1e-9
+        hi = math.inf if term.at_most is None else term.at_most + 1e-9
+        hit = {k for k, (_, v) in enumerate(levels) if v is not None and lo <= v <= hi}
+        return hit, "" if hit else f"no level lies in that range (levels: {ids})"
+    out: set[int] = set()
+    for one in term if isinstance(term, list) else [term]:
+        k = _level_index(levels, one, ranged)
+        if k is None:
+            kind = "level" if ranged else "option"
+            return set(), f"{one!r} is not one of its {kind}s ({ids})"
+        out.add(k)
+    if not out:
+        return set(), "an empty list of levels never holds"
+    return out, ""
+
+
+def _level_index(levels: list[tuple[str, float | None]], one: Any, ranged: bool) -> int | None:
+    for k, (lid, v) in enumerate(levels):
+        if isinstance(one, str) and one == lid:
+            return k
+        if ranged and not isinstance(one, str) and v is not None and abs(float(one) - v) < 1e-9:
+            return k
+    return None
+
+
+def _deal_names(c: DealCheck, spec: Scenario, err: Err) -> None:
+    deal = spec.deals.get(c.deal)
+    if deal is None:
+        known = ", ".join(spec.deals) or "(none)"
+        err(("deal",), f"unknown deal {c.deal!r} (deals: {known})")
+        return
+    for iid, term in (c.terms or {}).items():
+        issue = deal.issues.get(iid)
+        if issue is None:
+            err(("terms", iid), f"deal {c.deal!r} has no issue {iid!r} "
+                f"(issues: {', '.join(deal.issues)})")  # fmt: skip
+            continue
+        _, problem = _term_levels(_spec_levels(issue), term)
+        if problem:
+            err(("terms", iid), f"issue {iid!r}: {problem}")
+    if c.obligation is not None:
+        mine = [ob.id for issue in deal.issues.values() for ob in issue.obligations]
+        mine += [
+            ob.id
+            for issue in deal.issues.values()
+            for o in issue.options or []
+            for ob in o.obligations
+        ]
+        if c.obligation not in mine:
+            known = ", ".join(mine) or "(none)"
+            err(("obligation",), f"deal {c.deal!r} creates no obligation {c.obligation!r} "
+                f"(its obligations: {known})")  # fmt: skip
+
+
+def _covert_moves(actor: str, spec: Scenario) -> list[str]:
+    return [k for k, m in spec.moves.items() if m.covert and actor in m.actors]
+
+
+def _detected_names(c: DetectedCheck, spec: Scenario, err: Err) -> None:
+    if c.move is None:
+        if c.actor not in spec.actors:
+            err(("actor",), f"unknown actor {c.actor!r} (actors: {', '.join(spec.actors)})")
+        elif not _covert_moves(c.actor, spec):
+            err(("actor",), f"{c.actor!r} has no covert move: nothing of it is ever detected")
+        return
+    before: list[str] = []
+
+    def note(loc: Loc, msg: str) -> None:
+        before.append(msg)
+        err(loc, msg)
+
+    _move_names(c.actor, c.move, spec, note)
+    if not before and not spec.moves[c.move].covert:
+        covert = ", ".join(_covert_moves(c.actor, spec)) or "(none)"
+        err(("move",), f"move {c.move!r} is not covert: it is seen when taken, never "
+            f"detected (covert moves of {c.actor!r}: {covert})")  # fmt: skip
+
+
 # compiling --------------------------------------------------------------------------------------
 def _taken(env: Env, actor: str, move: str, w: tuple[int, int], at_least: int) -> Evaluator:
     k = env.actions[(actor, move)]
@@ -413,6 +584,50 @@ def _compile_expr(c: ExprCheck, env: Env, w: tuple[int, int]) -> Evaluator:
         return lambda tr: bool(fn(tr.ctx(a)))
     agg = all if c.holds == "all" else any
     return lambda tr: agg(bool(fn(tr.ctx(t))) for t in range(a, b + 1))
+
+
+def _compile_deal(c: DealCheck, env: Env, w: tuple[int, int]) -> Evaluator:
+    deal, (a, b) = env.deals[c.deal], w
+    if c.obligation is not None:
+        ob = env.obligations[c.obligation]
+        issue = deal.issues[ob.issue]
+        carry = {k for k, lv in enumerate(issue.levels) if ob.index in lv.obligations}
+
+        def taken_on(tr: Trace) -> bool:
+            return any(d == deal.index and t <= b and p[ob.issue] in carry for t, d, p in tr.signed)
+
+        if c.broken:
+            return lambda tr: any(ob.action in tr.done[t] for t in range(a, min(b, tr.turns) + 1))
+        return lambda tr: (
+            taken_on(tr)
+            and not any(ob.action in tr.done[t] for t in range(1, min(b, tr.turns) + 1))
+        )
+    allowed = [
+        (i, _term_levels([(lv.id, lv.value) for lv in issue.levels], (c.terms or {})[issue.id])[0])
+        for i, issue in enumerate(deal.issues)
+        if issue.id in (c.terms or {})
+    ]
+
+    def signed(tr: Trace) -> bool:
+        return any(
+            d == deal.index and a <= t <= b and all(p[i] in ok for i, ok in allowed)
+            for t, d, p in tr.signed
+        )
+
+    return signed if c.signed else (lambda tr: not signed(tr))
+
+
+def _compile_detected(c: DetectedCheck, env: Env, w: tuple[int, int]) -> Evaluator:
+    if c.move is not None:
+        ks = {env.actions[(c.actor, c.move)]}
+    else:
+        ks = {k for (actor, _), k in env.actions.items() if actor == c.actor}
+    a, b = w
+
+    def found(tr: Trace) -> bool:
+        return any(k in ks for t in range(a, min(b, tr.turns) + 1) for k in tr.found[t])
+
+    return found if c.detected else (lambda tr: not found(tr))
 
 
 # words ------------------------------------------------------------------------------------------
@@ -500,6 +715,42 @@ register(
         _compile_expr,
         _describe_expr,
     ),
+)
+
+
+def _term_words(term: Any) -> str:
+    if isinstance(term, TermRange):
+        lo = f"at least {_num(term.at_least)}" if term.at_least is not None else ""
+        hi = f"at most {_num(term.at_most)}" if term.at_most is not None else ""
+        return " and ".join(x for x in (lo, hi) if x)
+    if isinstance(term, list):
+        return " or ".join(_term_words(t) for t in term)
+    return term if isinstance(term, str) else _num(term)
+
+
+def _describe_deal(c: DealCheck, labels: Any, w: tuple[int, int]) -> str:
+    deal = labels.name("deal", c.deal) if labels is not None else c.deal
+    if c.obligation is not None:
+        if c.broken:
+            return f"{deal}: obligation {c.obligation} broken ({_turns(w)})"
+        return f"{deal}: obligation {c.obligation} taken on and kept to the end of turn {w[1]}"
+    terms = ""
+    if c.terms:
+        terms = " on " + ", ".join(f"{k} {_term_words(v)}" for k, v in c.terms.items())
+    verb = "signed" if c.signed else "not signed"
+    return f"{deal} {verb}{terms} ({_turns(w)})"
+
+
+def _describe_detected(c: DetectedCheck, labels: Any, w: tuple[int, int]) -> str:
+    what = labels.name("move", c.move) if c.move is not None else "a covert move"
+    verb = "detected" if c.detected else "not detected"
+    return f"{labels.name('actor', c.actor)}: {what} {verb} ({_turns(w)})"
+
+
+register("deal", Kind(DealCheck, _deal_names, _window_timed, _compile_deal, _describe_deal))
+register(
+    "detected",
+    Kind(DetectedCheck, _detected_names, _window_timed, _compile_detected, _describe_detected),
 )
 
 

@@ -38,10 +38,10 @@ def print_run(result: RunResult, quiet: bool = False) -> None:
     if not quiet:
         changed = {k: v for k, v in result.params.items() if c.spec.parameters[k].default != v}
         params = ", ".join(f"{k}={v}" for k, v in changed.items()) or "defaults"
-        out.print(f"[bold]{meta.title}[/bold]")
+        out.print(f"[bold]{escape(meta.title)}[/bold]")
         out.print(f"[dim]{meta.id} · seed {result.seed} · {result.n_turns} turns · {params}[/dim]")
         for line in drift_lines(result):
-            out.print(f"[dim]{line}[/dim]")
+            out.print(f"[dim]{escape(line)}[/dim]")
         for t in range(1, result.n_turns + 1):
             print_turn(result, t)
         out.print()
@@ -96,10 +96,10 @@ def print_turn(result: RunResult, t: int) -> None:
     for rec in result.rec.actions:
         if rec.turn != t:
             continue
-        actor = c.actors[rec.actor].name
+        actor = escape(c.actors[rec.actor].name)
         if rec.by == "red_line":
             continue
-        move = describe_action(c, rec.action)
+        move = escape(describe_action(c, rec.action))
         if rec.action == HOLD:
             text = f"  [dim]{actor:<15} holds[/dim]"
         elif rec.status == "refused":
@@ -114,20 +114,21 @@ def print_turn(result: RunResult, t: int) -> None:
         out.print(text)
         why = "" if rec.actor in explained else result.sentence(rec)
         if why and (rec.action != HOLD or "held back" in why):
-            out.print(f"  [dim]{'':<15} ↳ {why}[/dim]")
+            out.print(f"  [dim]{'':<15} ↳ {escape(why)}[/dim]")
             explained.add(rec.actor)
     for turn, k in result.rec.injects:
         if turn == t:
-            out.print(f"  [magenta]Event: {c.injects[k].name}[/magenta]")
+            out.print(f"  [magenta]Event: {escape(c.injects[k].name)}[/magenta]")
     for rec in result.rec.covert:
         if rec.detected == t:
             who, what = c.actors[rec.actor].name, describe_action(c, rec.action)
-            out.print(f"  [red]Detected: {who}'s covert move to {what} (turn {rec.turn})[/red]")
+            line = f"Detected: {who}'s covert move to {what} (turn {rec.turn})"
+            out.print(f"  [red]{escape(line)}[/red]")
     for r in result.rec.red_lines:
         if r.turn == t:
             print_red_line(result, r)
     for line in word_tested(result, t):
-        out.print(f"  [yellow]{line}[/yellow]")
+        out.print(f"  [yellow]{escape(line)}[/yellow]")
     print_changes(result, t)
 
 
@@ -187,9 +188,8 @@ def print_red_line(result: RunResult, r: Any) -> None:
     rl = c.red_lines[r.red_line]
     owner = c.actors[rl.owner].name
     if r.warning:
-        console().print(
-            f"  [yellow]⚠ {possessive(owner)} red line approached: {rl.description}[/yellow]"
-        )
+        text = f"⚠ {possessive(owner)} red line approached: {rl.description}"
+        console().print(f"  [yellow]{escape(text)}[/yellow]")
         return
     who = ", ".join(
         c.actors[c.actor_index[a]].name if a in c.actor_index else a for a in r.crossed_by
@@ -201,7 +201,7 @@ def print_red_line(result: RunResult, r: Any) -> None:
         else f"{owner} does not follow through."
     )
     text = f"✖ {possessive(owner)} red line crossed{by}: {rl.description}. {follow}"
-    console().print(f"  [bold red]{text}[/bold red]")
+    console().print(f"  [bold red]{escape(text)}[/bold red]")
 
 
 def print_changes(result: RunResult, t: int) -> None:

@@ -295,7 +295,8 @@ class RunResult:
                 }
             )
         for neg in self.rec.negotiations:
-            turns[neg.turn].setdefault("negotiations", []).append(self.negotiation_dict(neg))
+            if neg.turn <= self.n_turns:  # talks held ahead of a turn not yet played: not yet
+                turns[neg.turn].setdefault("negotiations", []).append(self.negotiation_dict(neg))
         esc = self.escalation()
         for t in range(1, self.n_turns + 1):
             turns[t]["escalation"] = dict(zip([a.id for a in c.actors], esc[t - 1], strict=True))
