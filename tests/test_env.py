@@ -141,8 +141,9 @@ def test_action_space_enumerates_every_option_once(scenario):
         assert not any("+" in label for label in e.action_labels("russia"))
         return
     # Washington makes two moves a turn, one per channel: 5 military and 3 diplomatic
-    # moves, 15 allowed pairs.
-    assert e.action_space("united_states").n == 1 + 8 + 15
+    # moves, 15 allowed pairs; and breaking the settlement's no-invasion pledge, a move with
+    # no channel, alone or with any of the 8 others.
+    assert e.action_space("united_states").n == 1 + 9 + 15 + 8
     labels = e.action_labels("united_states")
     assert "step_up_surveillance+warn_publicly" in labels
     assert "warn_publicly+take_to_un" not in labels  # one channel
