@@ -61,7 +61,7 @@ def test_play_through_a_terminal(tmp_path):
     child.expect(rf"\b8{S}Pledge not to invade Cuba{S}escalation -2; diplomatic channel")
     child.expect(PROMPT)
     n = int(child.match.group(1))
-    assert n == 8  # hold and Washington's eight moves
+    assert n == 9  # hold, Washington's eight moves, and breaking a no-invasion pledge (none yet)
     child.sendline("a")
     child.expect("The advisor suggests you ")
     child.expect(r"To follow it, type [\d ]+\.")
