@@ -280,3 +280,16 @@ def test_a_package_that_crosses_a_known_red_line_is_worth_less_by_the_response()
     assert worth[8] == pytest.approx(0.8 - 0.5)  # believed at 1: the response takes 5 back
     (neg,) = [n for n in summitsim.run(m.compiled, seed=0).to_dict()["turns"][1]["negotiations"]]
     assert all(float(s["terms"]["pot"]) <= 7 for s in neg["steps"] if s["terms"])
+
+
+def test_the_hold_baseline_walks_away_from_every_negotiation() -> None:
+    """The backtest's "every actor holds" ensemble: nothing is done, nothing is signed."""
+    from summitsim.backtest.play import _policies
+    from summitsim.policies import ScriptedPolicy
+
+    c = get_compiled(DATA, {})
+    d = summitsim.run(c, seed=0, policies=_policies("hold", c)).to_dict()
+    outcomes = [n["outcome"] for t in d["turns"] for n in t.get("negotiations", [])]
+    assert outcomes == ["walked"] * 3 and d["deals"] == []
+    signed = summitsim.run(c, seed=0, policies={"a": ScriptedPolicy({}), "b": ScriptedPolicy({})})
+    assert len(signed.to_dict()["deals"]) == 3  # a script negotiates as the AI does by default

@@ -9,7 +9,8 @@ failed), so only a few bytes per run come back.
 
 Three ensembles make a backtest, by the actors' policies: ``scenario`` (each actor's declared
 policy: the AI, scripted or random), ``random`` (every actor :class:`RandomPolicy`) and
-``hold`` (every actor always holds; injects and red lines still act).
+``hold`` (every actor always holds and walks away from every negotiation; injects and red
+lines still act).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _policies(kind: str, compiled: Any) -> dict[str, Any] | None:
 
     if kind == "random":
         return {a.id: RandomPolicy() for a in compiled.actors}
-    return {a.id: ScriptedPolicy({}) for a in compiled.actors}
+    return {a.id: ScriptedPolicy({}, negotiate=False) for a in compiled.actors}
 
 
 def play_chunk(job: Job, chunk: Chunk) -> ChunkResult:

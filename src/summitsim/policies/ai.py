@@ -25,6 +25,12 @@ from .negotiate import Negotiator
 
 Reply = tuple[float, frozenset[int], pr.Delta, float]  # value, slots touched, delta, cost
 
+# A choice counts as the actor's best (``Decision.best``, the result's ``not_best_share``)
+# when its expected utility is within this share of the actor's stakes (a typical move's
+# worth, the unit of its rationality) of the best option's: options closer than that are
+# practically tied (at rationality 6 the odds between them are at most e^0.3, 1.35 to 1).
+NEAR_TIE = 0.05
+
 
 @dataclass
 class Solution:
@@ -95,7 +101,7 @@ class AIPolicy:
         probs = argmax_point(eu) if _no_noise(obs.actor, sol.game, i) else sigma[i]
         pick = _choose(probs, obs.rng.random())
         option = sol.game.players[i].options[pick]
-        best = eu[pick] >= max(eu) - 1e-9
+        best = eu[pick] >= max(eu) - NEAR_TIE * obs.compiled.stakes[i] - 1e-9
         if not self.rationales:
             return Decision(option=option, by=self.by, best=best)
         rationale = _rationale(sol, i, sigma, eu, probs, pick)

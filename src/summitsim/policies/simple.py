@@ -30,9 +30,9 @@ class ScriptedPolicy:
     by = "script"
     info = PolicyInfo(stochastic=False, uses_private_information=False, description="a script")
 
-    def __init__(self, script: Mapping[int, int | Sequence[int]]):
+    def __init__(self, script: Mapping[int, int | Sequence[int]], negotiate: bool = True):
         self.script = {t: _as_option(m) for t, m in script.items()}
-        self.negotiator = Negotiator()
+        self.negotiator = Negotiator() if negotiate else None
 
     def decide(self, obs: Observation) -> Decision:
         want = self.script.get(obs.turn, ())
@@ -55,7 +55,12 @@ class ScriptedPolicy:
         return True
 
     def bargain(self, obs: Observation, talks: Talks) -> Reply:
-        """Scripts fix moves, not deals: a scripted actor negotiates as the AI does."""
+        """Scripts fix moves, not deals: a scripted actor negotiates as the AI does (or,
+        made with ``negotiate=False``, walks away from every negotiation)."""
+        if self.negotiator is None:
+            from ..engine.deals import Reply
+
+            return Reply("walk", reason="does not negotiate")
         return self.negotiator.bargain(obs, talks)
 
 
