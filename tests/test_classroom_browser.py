@@ -119,20 +119,20 @@ def test_two_teams_and_instructor_play_three_turns(server):
             wait_text(ins, "#i-clock", "time left")
 
             # turn 1: both submit; Russia changes its mind before the turn closes
-            partnership = spec.moves["sign_partnership"].name
-            submit(ru, "veto_sanctions", "first thoughts", spec.moves["veto_sanctions"].name)
-            submit(ru, "sign_partnership", "a partner in Pyongyang", partnership)
+            consult = spec.moves["consult_beijing"].name
+            submit(ru, "warn_seoul", "first thoughts", spec.moves["warn_seoul"].name)
+            submit(ru, "consult_beijing", "keep Beijing close", consult)
             reassure = spec.moves["ask_us_reassurance"].name
             submit(kr, "ask_us_reassurance", "we want Washington close", reassure)
-            assert partnership not in kr.inner_text("#t-last")  # hidden before the close
+            assert consult not in kr.inner_text("#t-last")  # hidden before the close
             wait_text(ins, "#i-count", "Submissions: 2 of 2")
-            wait_text(ins, "#i-team-table", "a partner in Pyongyang")
-            wait_text(ins, "#i-team-table", partnership)
+            wait_text(ins, "#i-team-table", "keep Beijing close")
+            wait_text(ins, "#i-team-table", consult)
             close_turn(ins)
             wait_text(ins, "#i-msg", "Turn 1 closed.")
             wait_text(ins, "#i-status", "Turn 2 of 4")
-            wait_text(kr, "#t-last", f"Russia: {partnership}")  # now every team sees it
-            assert "a partner in Pyongyang" not in kr.inner_text("#t-last")
+            wait_text(kr, "#t-last", f"Russia: {consult}")  # now every team sees it
+            assert "keep Beijing close" not in kr.inner_text("#t-last")
 
             # turn 2: only Seoul submits; the instructor injects an event and lets the AI
             # play Moscow
@@ -152,7 +152,10 @@ def test_two_teams_and_instructor_play_three_turns(server):
 
             # turn 3: both submit; close with missing = hold
             s3 = store.state()
-            third = [o["move"] for o in options(store.model(s3), "russia")][-1]
+            # the last of Russia's own moves open now (not a commitment it could break)
+            third = [
+                o["move"] for o in options(store.model(s3), "russia") if o["move"] in spec.moves
+            ][-1]
             submit(ru, third, "shells", spec.moves[third].name)
             submit(kr, "hold", "", "Hold")
             ins.check('#i-missing input[value="hold"]')
@@ -175,7 +178,7 @@ def test_two_teams_and_instructor_play_three_turns(server):
             report = pop.value
             report.wait_for_load_state()
             body = report.inner_text("body")
-            assert "a partner in Pyongyang" in body and "we want Washington close" in body
+            assert "keep Beijing close" in body and "we want Washington close" in body
             # a team cannot open it
             r = ru.request.get(base + "/report.html")
             assert r.status == 403
@@ -189,7 +192,7 @@ def test_two_teams_and_instructor_play_three_turns(server):
     state = store.state()
     assert state.turn == 4
     moves = [{a: m.move for a, m in ct.moves.items()} for ct in state.closed]
-    assert moves[0] == {"russia": "sign_partnership", "south_korea": "ask_us_reassurance"}
+    assert moves[0] == {"russia": "consult_beijing", "south_korea": "ask_us_reassurance"}
     assert moves[1]["south_korea"] == "joint_drills" and state.closed[1].moves["russia"].by == "ai"
     assert state.closed[1].events == [{"inject": "winter_shortage"}]
     assert moves[2] == {"russia": third, "south_korea": "hold"}

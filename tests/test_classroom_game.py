@@ -78,7 +78,7 @@ def test_allowed_next_matches_the_model(seed):
 def test_replay_is_deterministic_and_advice_does_not_perturb_it():
     gdef = new_def(SCEN, ["russia"], seed=7, turns=5)
     closed = [
-        ClosedTurn(1, {"russia": Move("russia", "sign_partnership", "first")}),
+        ClosedTurn(1, {"russia": Move("russia", "consult_beijing", "first")}),
         ClosedTurn(2, {"russia": Move("russia", "hold", "", "ai")}),
         ClosedTurn(
             3,
@@ -94,13 +94,13 @@ def test_replay_is_deterministic_and_advice_does_not_perturb_it():
     assert a["turns"] == b["turns"] == c["turns"]
     assert set(advice["russia"]) == {1, 2, 3, 4}
     moves = [next(x for x in t["actions"] if x["actor"] == "russia") for t in a["turns"][1:]]
-    assert moves[0]["move"] == "sign_partnership"
+    assert moves[0]["move"] == "consult_beijing"
     assert moves[0]["by"] == "human" and moves[0]["rationale"]["justification"] == "first"
     assert moves[1]["by"] == "ai"  # the AI played the missing team
     assert moves[3]["move"] == "hold"
     assert any(i["inject"] == "winter_shortage" for i in a["turns"][3]["injects"])
     # a different human choice gives a different game
-    other = [ClosedTurn(1, {"russia": Move("russia", "veto_sanctions", "")}), *closed[1:]]
+    other = [ClosedTurn(1, {"russia": Move("russia", "warn_seoul", "")}), *closed[1:]]
     assert replay(gdef, other).result().to_dict()["turns"] != a["turns"]
 
 
@@ -120,7 +120,9 @@ def test_briefing_hides_other_actors_private_text():
     # Washington's private red line stays hidden from Moscow; the US team sees it
     assert "washington_satellites" not in {r["id"] for r in b["known_red_lines"]}
     assert "washington_satellites" in {r["id"] for r in briefing(m, "united_states")["red_lines"]}
-    assert {o["move"] for o in options(m, "russia")} >= {"hold", "sign_partnership"}
+    offered = {o["move"] for o in options(m, "russia")}
+    assert offered >= {"hold", "consult_beijing"}
+    assert "veto_sanctions" not in offered  # nothing is tabled to veto on turn 1
 
 
 def test_redact_keeps_only_own_words():
@@ -129,7 +131,7 @@ def test_redact_keeps_only_own_words():
         ClosedTurn(
             1,
             {
-                "russia": Move("russia", "veto_sanctions", "moscow-secret"),
+                "russia": Move("russia", "consult_beijing", "moscow-secret"),
                 "china": Move("china", "hold", "beijing-secret"),
             },
         )
@@ -201,17 +203,17 @@ def test_sqlite_settings_and_hashed_codes(game, tmp_path):
 def test_submit_change_close_undo(game):
     store, _, _ = game
     assert store.submit("russia", "buy_munitions", "first") == 1
-    assert store.submit("russia", "veto_sanctions", "changed my mind") == 1
+    assert store.submit("russia", "consult_beijing", "changed my mind") == 1
     s = store.state()
-    assert s.pending["russia"].move.move == "veto_sanctions"
+    assert s.pending["russia"].move.move == "consult_beijing"
     with pytest.raises(GameError):
         store.submit("russia", "arm_ukraine")  # South Korea's move
     with pytest.raises(GameError):
         store.submit("china", "hold")  # not a team
-    with pytest.raises(GameError):
-        store.submit("russia", "sign_defence_treaty")  # needs the partnership first
-    with pytest.raises(GameError):
-        store.submit("russia", "veto_sanctions", turn=2)
+    with pytest.raises(GameError, match="not possible this turn"):
+        store.submit("russia", "veto_sanctions")  # needs a tabled draft first
+    with pytest.raises(GameError, match="the open turn is 1"):
+        store.submit("russia", "consult_beijing", turn=2)
     store.inject("winter_shortage")
     store.adjust("regional_tension", "7.5")
     with pytest.raises(GameError):
@@ -224,10 +226,12 @@ def test_submit_change_close_undo(game):
     s = store.state()
     assert s.turn == 2 and not s.pending and not s.events
     moves = s.closed[0].moves
-    assert moves["russia"] == Move("russia", "veto_sanctions", "changed my mind", "human")
+    assert moves["russia"] == Move("russia", "consult_beijing", "changed my mind", "human")
     assert moves["south_korea"].by == "hold"
     r = store.result(s)
-    assert r["turns"][1]["state"]["regional_tension"] != replay(store.gdef, []).ctx.x[8]
+    start = replay(store.gdef, [])
+    tension = start.ctx.x[start.compiled.slots.index("regional_tension")]
+    assert r["turns"][1]["state"]["regional_tension"] != tension
     assert {
         "inject": "adjustment",
         "variable": "regional_tension",
@@ -239,7 +243,7 @@ def test_submit_change_close_undo(game):
     store.submit("russia", "hold", "turn 2 plan")
     assert store.undo() == 1
     s = store.state()
-    assert s.turn == 1 and s.pending["russia"].move.move == "veto_sanctions"
+    assert s.turn == 1 and s.pending["russia"].move.move == "consult_beijing"
     assert len(s.events) == 2
     store.close_turn("hold")
     assert store.result(store.state())["turns"] == before
@@ -304,19 +308,22 @@ def test_game_survives_a_changed_scenario_file(tmp_path):
     from summitsim.classroom.game import scenario_text
 
     path = tmp_path / "s.yaml"
-    text = scenario_text(SCEN).replace("Veto sanctions monitoring at the UN", "Veto the panel")
+    text = scenario_text(SCEN).replace("Consult Beijing at the top", "Consult Xi in private")
+    assert "Consult Xi in private" in text  # the renamed move is one the game will play
     path.write_text(text, encoding="utf-8")
     gdef = new_def(str(path), ["russia"], turns=3)
     create(tmp_path / "g.sqlite", gdef)
     store = GameStore(tmp_path / "g.sqlite")
-    store.submit("russia", "veto_sanctions")
+    store.submit("russia", "consult_beijing")
     store.close_turn("ai")
     before = store.result(store.state())
-    path.write_text(text.replace("initial: 70", "initial: 20", 1), encoding="utf-8")
+    changed = text.replace("initial: 70", "initial: 20", 1)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
     again = GameStore(tmp_path / "g.sqlite")
     assert again.result(again.state())["turns"] == before["turns"]
     # the debrief names the moves from the game's own copy of the scenario
-    assert "Veto the panel" in after_action(again.gdef, again.state().closed)
+    assert "Consult Xi in private" in after_action(again.gdef, again.state().closed)
 
 
 def test_after_action_choices_beside_ai():
@@ -460,28 +467,31 @@ def test_two_writers_on_one_file_never_see_database_is_locked(game, tmp_path):
 
 
 # ----- several moves a turn, the after-action table, the class defaults ----------------------
-def test_a_team_may_submit_a_set_of_moves(game):
-    """Russia may take two moves a turn, one per channel: the set is stored in one spelling
-    (scenario order) and replayed as both moves; sets the rules forbid are refused."""
-    store, _, _ = game
-    assert store.submit("russia", "buy_munitions+sign_partnership", "both") == 1
-    assert store.state().pending["russia"].move.move == "sign_partnership+buy_munitions"
+def test_a_team_may_submit_a_set_of_moves(tmp_path):
+    """Washington may take two moves a turn in cuba-1962, one per channel: the set is stored
+    in one spelling (scenario order) and replayed as both moves; sets the rules forbid are
+    refused. (pyongyang-2024's actors take one move a turn.)"""
+    gdef = new_def("cuba-1962", ["united_states", "cuba"], seed=3, turns=4)
+    create(tmp_path / "g.sqlite", gdef, deadline_minutes=5)
+    store = GameStore(tmp_path / "g.sqlite")
+    assert store.submit("united_states", "warn_publicly+step_up_surveillance", "both") == 1
+    assert store.state().pending["united_states"].move.move == "step_up_surveillance+warn_publicly"
     for bad, why in [
-        ("sign_partnership+veto_sanctions", "both diplomatic moves"),
-        ("sign_partnership+buy_munitions+send_food_energy", "at most 2 moves"),
-        ("sign_defence_treaty+buy_munitions", "not possible this turn"),
-        ("sign_partnership+arm_ukraine", "no such move"),
-        ("hold+buy_munitions", "no such move"),
+        ("warn_publicly+take_to_un", "both diplomatic moves"),
+        ("step_up_surveillance+warn_publicly+take_to_un", "at most 2 moves"),
+        ("invade+warn_publicly", "not possible this turn"),  # only after an air strike
+        ("warn_publicly+continue_construction", "no such move"),  # Moscow's move
+        ("hold+step_up_surveillance", "no such move"),
     ]:
         with pytest.raises(GameError, match=why):
-            store.submit("russia", bad)
-    with pytest.raises(GameError, match="one move a turn"):  # Seoul takes one move a turn
-        store.submit("south_korea", "ask_us_reassurance+joint_drills")
+            store.submit("united_states", bad)
+    with pytest.raises(GameError, match="one move a turn"):  # Havana takes one move a turn
+        store.submit("cuba", "mobilise_militia+fire_on_overflights")
     store.close_turn("hold")
     acts = store.result(store.state())["turns"][1]["actions"]
-    assert [a["move"] for a in acts if a["actor"] == "russia"] == [
-        "sign_partnership",
-        "buy_munitions",
+    assert [a["move"] for a in acts if a["actor"] == "united_states"] == [
+        "step_up_surveillance",
+        "warn_publicly",
     ]
 
 

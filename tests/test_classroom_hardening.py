@@ -49,15 +49,15 @@ def store_raw_submission(live: Live, actor: str, move: str, why: str) -> None:
 )
 def test_invalid_code_points_are_refused(live, why):
     ru = live.team("russia")
-    status, msg, _ = ru.submit("veto_sanctions", why)
+    status, msg, _ = ru.submit("consult_beijing", why)
     assert status == 200 and "not allowed" in msg, msg
     assert live.submissions() == []
-    status, msg, _ = ru.submit("veto_sanctions", "plain text, accents é and 한국어")
+    status, msg, _ = ru.submit("consult_beijing", "plain text, accents é and 한국어")
     assert "received" in msg
 
 
 def test_report_survives_bad_text_already_stored(live):
-    store_raw_submission(live, "russia", "veto_sanctions", "x\ud800y \u202eevil")
+    store_raw_submission(live, "russia", "consult_beijing", "x\ud800y \u202eevil")
     ins = live.instructor()
     assert ins.control("close", "hold") == (200, "Turn 1 closed.")
     r = ins.get("/report.html")
@@ -69,7 +69,7 @@ def test_report_survives_bad_text_already_stored(live):
 
 def test_instructor_drops_a_team_move(live):
     ru, kr = live.team("russia"), live.team("south_korea")
-    assert "received" in ru.submit("veto_sanctions", "to be dropped")[1]
+    assert "received" in ru.submit("consult_beijing", "to be dropped")[1]
     assert "received" in kr.submit("joint_drills", "kept")[1]
     ins = live.instructor()
     view = json.dumps(ins.instructor_view().json())
@@ -91,7 +91,7 @@ def test_instructor_drops_a_team_move(live):
 
 
 def test_a_stored_bad_move_can_be_reopened_and_dropped(live):
-    store_raw_submission(live, "russia", "veto_sanctions", "bad\ud800text")
+    store_raw_submission(live, "russia", "consult_beijing", "bad\ud800text")
     ins = live.instructor()
     ins.control("close", "hold")
     assert ins.control("undo") == (200, "Turn 1 reopened.")
@@ -227,7 +227,8 @@ def _mode(path) -> int:
 
 def test_game_file_is_private(live, tmp_path):
     assert _mode(live.db) == 0o600
-    live.team("russia").submit("veto_sanctions")  # the server writes its log
+    _, msg, _ = live.team("russia").submit("consult_beijing")  # the server writes its log
+    assert "received" in msg
     wal = live.db.with_name(live.db.name + "-wal")
     assert wal.exists() and _mode(wal) == 0o600
     copy = tmp_path / "copy.sqlite"

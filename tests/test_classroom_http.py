@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from _classroom import Live
+from _classroom import Live, served_game
 from summitsim.classroom.client import Client
 
 
@@ -79,7 +79,7 @@ def test_identity_comes_from_the_server_session(live):
 def test_state_changes_need_the_csrf_token(live):
     ru = live.team("russia")
     args = ([("t-msg", "children")], [("t-submit", "n_clicks", 1)])
-    state = [("t-move", "value", "veto_sanctions"), ("t-why", "value", "")]
+    state = [("t-move", "value", "consult_beijing"), ("t-why", "value", "")]
     assert ru.callback(*args, state, headers={}).status_code == 403
     assert ru.callback(*args, state, headers={"X-CSRFToken": "x" * 43}).status_code == 403
     # the right token from another origin is refused too
@@ -91,9 +91,9 @@ def test_state_changes_need_the_csrf_token(live):
     r = anon.http.post(live.base + "/login", data={"code": live.codes["russia"]})
     assert r.status_code == 403
     assert ru.http.post(live.base + "/logout").status_code == 403
-    status, msg, _ = ru.submit("veto_sanctions")
+    status, msg, _ = ru.submit("consult_beijing")
     assert status == 200 and "received" in msg
-    assert live.submissions() == [("russia", "veto_sanctions")]
+    assert live.submissions() == [("russia", "consult_beijing")]
 
 
 # ----- teams --------------------------------------------------------------------------------
@@ -129,10 +129,11 @@ def test_team_cannot_act_for_another(live):
 
 def test_moves_are_validated(live):
     ru = live.team("russia")
-    bad_moves = ("no_such_move", "sign_defence_treaty", "", None, 42, ["hold"], "x" * 1000)
-    # Russia may take two moves a turn (one per channel): never two of one channel, or three
-    too_many = (["sign_partnership", "veto_sanctions"], ["hold", "veto_sanctions"])
-    for bad in (*bad_moves, *too_many, ["buy_munitions", "veto_sanctions", "send_food_energy"]):
+    # veto_sanctions is Russia's, but nothing is tabled to veto on turn 1
+    bad_moves = ("no_such_move", "veto_sanctions", "", None, 42, ["hold"], "x" * 1000)
+    # Russia takes one move a turn: never two, or three
+    too_many = (["consult_beijing", "buy_munitions"], ["hold", "consult_beijing"])
+    for bad in (*bad_moves, *too_many, ["buy_munitions", "consult_beijing", "warn_seoul"]):
         status, msg, _ = ru.submit(bad)  # type: ignore[arg-type]
         assert status == 200 and "received" not in str(msg), (bad, msg)
     for bad_text in ("x" * 501, "null\x00byte", {"not": "text"}):
@@ -149,10 +150,33 @@ def test_moves_are_validated(live):
     assert live.submissions() == []
 
 
+@pytest.fixture
+def cuba(tmp_path):
+    """cuba-1962 served, Washington (two moves a turn, one per channel) played by a team."""
+    yield from served_game(tmp_path, "cuba-1962", ["united_states"], seed=1, turns=3)
+
+
+def test_sets_of_moves_are_validated(cuba):
+    store, clients = cuba
+    us = clients["united_states"]
+    for bad, why in (
+        (["warn_publicly", "take_to_un"], "both diplomatic moves"),
+        (["step_up_surveillance", "warn_publicly", "take_to_un"], "at most 2 moves"),
+        (["invade", "warn_publicly"], "not possible this turn"),  # only after an air strike
+        (["hold", "warn_publicly"], "again"),
+    ):
+        status, msg, _ = us.submit(bad)  # type: ignore[arg-type]
+        assert status == 200 and why in str(msg) and "received" not in str(msg), (bad, msg)
+    assert [r for r in store.rows() if r[2] == "submit"] == []
+    status, msg, _ = us.submit(["warn_publicly", "step_up_surveillance"], "both")
+    assert status == 200 and "received" in msg
+    assert store.state().pending["united_states"].move.move == "step_up_surveillance+warn_publicly"
+
+
 def test_script_text_is_stored_as_text_and_escaped(live):
     ru = live.team("russia")
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    _, msg, _ = ru.submit("veto_sanctions", evil)
+    _, msg, _ = ru.submit("consult_beijing", evil)
     assert "received" in msg
     ins = live.instructor()
     text = view_text(ins.instructor_view())
@@ -165,15 +189,15 @@ def test_script_text_is_stored_as_text_and_escaped(live):
 
 def test_others_moves_hidden_until_the_turn_closes(live):
     ru, kr = live.team("russia"), live.team("south_korea")
-    assert "received" in ru.submit("veto_sanctions", "moscow-reason")[1]
+    assert "received" in ru.submit("consult_beijing", "moscow-reason")[1]
     assert "received" in kr.submit("joint_drills", "seoul-reason")[1]
     seen = view_text(kr.team_view())
-    assert "veto_sanctions" not in seen and "moscow-reason" not in seen
+    assert "consult_beijing" not in seen and "moscow-reason" not in seen
     assert "joint_drills" in seen  # its own move
     ins = live.instructor()
     assert ins.control("close", "ai") == (200, "Turn 1 closed.")
     after = view_text(kr.team_view())
-    assert "veto_sanctions" in after  # now public
+    assert "consult_beijing" in after  # now public
     assert "moscow-reason" not in after  # another team's words stay private until the debrief
     # moves can be changed until the turn closes, and not after
     assert "received" in ru.submit("hold", "a")[1]
@@ -203,7 +227,7 @@ def test_instructor_runs_turns_injects_pause_undo_export(live):
     ru = live.team("russia")
     text = view_text(ins.instructor_view())
     assert "Submissions: 0 of 3" in text and "time left" in text
-    ru.submit("veto_sanctions", "why not")
+    ru.submit("consult_beijing", "why not")
     assert "Submissions: 1 of 3" in view_text(ins.instructor_view())
     assert ins.control("inject", inject="winter_shortage")[0] == 200
     assert ins.control("adjust", variable="regional_tension", delta=5)[0] == 200
@@ -232,11 +256,11 @@ def test_instructor_runs_turns_injects_pause_undo_export(live):
 def test_forged_store_data_is_not_trusted(live):
     """The page's dcc.Store only saves bandwidth: a forged value never reveals anything."""
     kr = live.team("south_korea")
-    live.team("russia").submit("veto_sanctions", "moscow-secret")
+    live.team("russia").submit("consult_beijing", "moscow-secret")
     for seen in (-1, 0, 999, "'; drop table log; --", None):
         text = view_text(kr.team_view(seen=seen))  # type: ignore[arg-type]
-        assert "moscow-secret" not in text and "veto_sanctions" not in text
-    assert live.store.state().pending["russia"].move.move == "veto_sanctions"
+        assert "moscow-secret" not in text and "consult_beijing" not in text
+    assert live.store.state().pending["russia"].move.move == "consult_beijing"
 
 
 def test_listens_on_loopback_by_default():

@@ -93,7 +93,7 @@ def test_with_one_team_the_ai_party_answers_at_once():
 
 
 def test_a_game_without_deals_has_no_talks():
-    g = new_def("pyongyang-2024", ["russia"], seed=0, turns=2)
+    g = new_def("taiwan-1996", ["united_states"], seed=0, turns=2)
     ot = open_talks(g, [], [])
     assert ot.due is None and ot.negotiations == []
 
@@ -332,7 +332,7 @@ def test_the_player_is_asked_again_after_a_wrong_key(tmp_path):
 
 def test_only_a_game_with_deals_has_the_negotiation_parts(tmp_path):
     """A game whose scenario has no deals serves the pages it served before."""
-    scenarios = {"deals": (DATA, ["a"]), "none": ("pyongyang-2024", ["russia"])}
+    scenarios = {"deals": (DATA, ["a"]), "none": ("taiwan-1996", ["united_states"])}
     for name, (scen, teams) in scenarios.items():
         folder = tmp_path / name
         folder.mkdir()

@@ -119,8 +119,9 @@ def test_pettingzoo_state_test(scenario):
 
 
 # ----- spaces and masks ----------------------------------------------------------------------
-def test_action_space_enumerates_every_option_once():
-    e = parallel_env("pyongyang-2024")
+@pytest.mark.parametrize("scenario", ["pyongyang-2024", "cuba-1962"])
+def test_action_space_enumerates_every_option_once(scenario):
+    e = parallel_env(scenario)
     c = e.compiled
     for agent in e.possible_agents:
         actor = c.actors[c.actor_index[agent]]
@@ -133,13 +134,23 @@ def test_action_space_enumerates_every_option_once():
             assert len(o) <= actor.capacity
             channels = [c.actions[k].channel for k in o if c.actions[k].channel is not None]
             assert len(channels) == len(set(channels))
-    # Russia makes two moves a turn, one per channel: 8 moves, 19 allowed pairs.
-    assert e.action_space("russia").n == 28
-    assert "buy_munitions+veto_sanctions" in e.action_labels("russia")
-    assert "sign_partnership+sign_defence_treaty" not in e.action_labels("russia")  # one channel
-    assert e.action_of("russia", "buy_munitions+veto_sanctions") == e.action_labels("russia").index(
-        "buy_munitions+veto_sanctions"
+    if scenario == "pyongyang-2024":
+        # Russia takes one move a turn: hold, its six moves and the two aid commitments
+        # it could break
+        assert e.action_space("russia").n == 9
+        assert not any("+" in label for label in e.action_labels("russia"))
+        return
+    # Washington makes two moves a turn, one per channel: 5 military and 3 diplomatic
+    # moves, 15 allowed pairs.
+    assert e.action_space("united_states").n == 1 + 8 + 15
+    labels = e.action_labels("united_states")
+    assert "step_up_surveillance+warn_publicly" in labels
+    assert "warn_publicly+take_to_un" not in labels  # one channel
+    assert "quarantine+air_strike" not in labels  # one channel
+    assert e.action_of("united_states", "step_up_surveillance+warn_publicly") == labels.index(
+        "step_up_surveillance+warn_publicly"
     )
+    assert e.action_space("cuba").n == 3  # one move a turn: hold or one of two
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

@@ -1,19 +1,21 @@
 """cuba-1962 teaches what it is meant to: Moscow's resolve decides whether it bargains, a
 credible US strike threat slows the covert work on the sites, Washington blockades rather than
-bombs, and Moscow prefers trading its missiles for the Jupiters to withdrawing them for a
-pledge alone.
+bombs, and, when the settlement is negotiated (the scenario's `settlement` deal), Moscow gets
+the Jupiters into the price rather than withdrawing its missiles for a pledge alone.
 
 As in tests/test_behaviour.py, each claim is about some actors' reasoning (``reasons_of``),
 must hold when the AI plays, and must fail when those actors play at random instead (or it
 would test nothing of the AI). Statistics: a one-sided two-proportion (or two-mean) z-test at
 z >= 3, or a Wilson 99.9% interval for one frequency.
 
-Measured with the AI over 60 seeds while tuning the scenario: the deal in 1.00 of runs at
-resolve 0 and 0.00 at resolve 1; the secret work 5.8 times a run at strike credibility 0 and
-3.4 at 1; quarantine 0.98 and air strike 0.00 at the defaults; the Jupiter trade 0.78 and the
-pledge-alone deal 0.00. With N = 150 all four claims hold for the AI and fail when the actors
-whose reasoning they are about play at random (the refutation tests below); re-measure the
-THRESHOLDS when the AI or the scenario changes.
+Measured with the AI over 150 seeds after the settlement became a negotiated deal: the deal
+in 0.99 of runs at resolve 0 and 0.00 at resolve 1; the secret work 5.65 times a run at
+strike credibility 0 and 2.57 at 1; quarantine 0.99 and air strike 0.00 at the defaults; the
+Jupiters in the settlement 0.99 and a settlement without them 0.00 (the AI negotiator is
+deterministic, so the terms do not vary between runs of one state). With N = 150 all four
+claims hold for the AI and fail when the actors whose reasoning they are about play at
+random (the refutation tests below); re-measure the THRESHOLDS when the AI or the scenario
+changes.
 """
 
 from __future__ import annotations
@@ -113,10 +115,17 @@ def blockade_not_bombs(play: Plays) -> Verdict:
     return Verdict(ok, f"quarantine {q:.2f}, air strike {s:.2f}")
 
 
+def settlement(r: Any) -> dict[str, str] | None:
+    """The terms of the negotiated settlement, if one was signed."""
+    deals = [d for d in r.to_dict()["deals"] if d["deal"] == "settlement"]
+    return deals[0]["terms"] if deals else None
+
+
 def trade_over_pledge_alone(play: Plays) -> Verdict:
-    runs = play()
-    trade = share(runs, lambda r: times(r, "soviet_union", "propose_missile_trade") > 0)
-    alone = share(runs, lambda r: times(r, "soviet_union", "offer_withdrawal") > 0)
+    runs = [settlement(r) for r in play()]
+    withdrawn = [t for t in runs if t is not None and t["missiles"] == "withdraw"]
+    trade = sum(t["jupiters"] == "remove" for t in withdrawn) / N
+    alone = sum(t["jupiters"] == "keep" for t in withdrawn) / N
     z = z_more(trade, alone, N)
     detail = f"trade {trade:.2f} vs pledge alone {alone:.2f}, z={z:.1f}"
     return Verdict(z >= THRESHOLDS["z_min"], detail)

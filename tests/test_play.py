@@ -31,16 +31,16 @@ def spawn(*args: str) -> pexpect.spawn:
 
 
 def test_play_through_a_terminal(tmp_path):
-    """Russia takes up to two moves a turn (one per channel): it picks a set by number; the
-    numbers stay the same from turn to turn, and a move it may not take is listed, greyed,
-    with the reason."""
+    """Washington takes up to two moves a turn in cuba-1962 (one per channel): it picks a
+    set by number; the numbers stay the same from turn to turn, and a move it may not take
+    is listed, greyed, with the reason. (pyongyang-2024's actors take one move a turn.)"""
     save = tmp_path / "game.json"
     report = tmp_path / "aar.html"
     child = spawn(
         "play",
-        "pyongyang-2024",
+        "cuba-1962",
         "--as",
-        "russia",
+        "united_states",
         "--turns",
         "3",
         "--seed",
@@ -51,16 +51,17 @@ def test_play_through_a_terminal(tmp_path):
         str(report),
     )
     # turn 1: the briefing (own private text) and the moves, then ask the advisor
-    child.expect("Briefing: Russia")
+    child.expect("Briefing: United States")
     child.expect("For your eyes only")
-    child.expect(r"Turn 1 of 3 \(June 2024\): Russia's moves")
+    child.expect(r"Turn 1 of 3 \(16 October 1962\): United States's moves")
     child.expect("up to 2 moves this turn, at most one per channel")
-    child.expect(rf"\b1{S}Sign a comprehensive strategic partnership{S}escalation \+0; diplomatic")
-    child.expect(rf"\b4{S}Buy North Korean shells{S}escalation \+4; military")
-    child.expect(rf"\b8{S}Transfer advanced missile{S}\n.*\n{S}⚠ Red line: crosses South Korea's")
+    child.expect(rf"\b2{S}Mobilise forces for Cuba{S}escalation \+4; military channel")
+    child.expect(rf"\b4{S}Strike the missile sites{S}\n.*\n{S}⚠ Red line: crosses Soviet")
+    child.expect(rf"\b5{S}Invade Cuba — not available: not possible now")
+    child.expect(rf"\b8{S}Pledge not to invade Cuba{S}escalation -2; diplomatic channel")
     child.expect(PROMPT)
     n = int(child.match.group(1))
-    assert n == 8  # hold and Russia's eight moves
+    assert n == 8  # hold and Washington's eight moves
     child.sendline("a")
     child.expect("The advisor suggests you ")
     child.expect(r"To follow it, type [\d ]+\.")
@@ -69,26 +70,26 @@ def test_play_through_a_terminal(tmp_path):
     child.sendline("99")  # out of range: asked again
     child.expect("Please type a number")
     child.expect(PROMPT)
-    child.sendline("1 6")  # two diplomatic moves: refused, with the reason
+    child.sendline("6 7")  # two diplomatic moves: refused, with the reason
     child.expect("are both diplomatic moves: at most one move per channel")
     child.expect(PROMPT)
-    child.sendline("2")  # the defence treaty needs the partnership first
-    child.expect("Move 2 is not available: not possible now")
+    child.sendline("5")  # the invasion needs an air strike first
+    child.expect("Move 5 is not available: not possible now")
     child.expect(PROMPT)
-    child.sendline("1 4")  # the partnership and shells, together
+    child.sendline("2 8")  # mobilise and pledge, together
     child.expect(WHY)
     child.sendline("x" * 600)  # too long: asked again
     child.expect("too long")
     child.expect(WHY)
-    child.sendline("We need a partner <b>now</b>")
-    child.expect(r"What happened in turn 1 \(June 2024\)")
-    child.expect(r"Russia \(you\): Sign a comprehensive strategic partnership and Buy North")
+    child.sendline("Resolve, and a way out <b>now</b>")
+    child.expect(r"What happened in turn 1 \(16 October 1962\)")
+    child.expect(r"United States \(you\): Mobilise forces for Cuba and Pledge not to invade")
     child.expect("What changed: ")
-    # turn 2: the same numbers; the partnership is used up and the shells cool down
-    child.expect(r"Turn 2 of 3 \(July 2024\)")
-    child.expect(rf"\b1{S}Sign a comprehensive strategic partnership — not available: already used")
-    child.expect(rf"\b4{S}Buy North Korean shells — not available: cooling down: possible again")
-    child.expect(rf"\b5{S}Send food and energy aid{S}escalation")
+    # turn 2: the same numbers; the pledge is used up and the mobilisation cools down
+    child.expect(r"Turn 2 of 3 \(17 October 1962\)")
+    child.expect(rf"\b2{S}Mobilise forces for Cuba — not available: cooling down: possible again")
+    child.expect(rf"\b6{S}Warn Moscow in public{S}escalation")
+    child.expect(rf"\b8{S}Pledge not to invade Cuba — not available: already used")
     child.expect(PROMPT)
     assert "The world now" not in child.before  # the whole table only once, then changes
     child.sendline("q")
@@ -99,8 +100,8 @@ def test_play_through_a_terminal(tmp_path):
     assert child.exitstatus == 0
     gdef, closed = load_save(json.loads(save.read_text()))
     assert len(closed) == 1
-    assert closed[0].moves["russia"].move == "sign_partnership+buy_munitions"
-    assert closed[0].moves["russia"].justification == "We need a partner <b>now</b>"
+    assert closed[0].moves["united_states"].move == "mobilise_forces+pledge_no_invasion"
+    assert closed[0].moves["united_states"].justification == "Resolve, and a way out <b>now</b>"
     assert "beside the AI" in report.read_text()  # quitting wrote the report of turn 1
     # resume and finish, holding
     child = spawn("play", "--resume", str(save), "--report", str(report))
@@ -115,17 +116,17 @@ def test_play_through_a_terminal(tmp_path):
     child.close()
     assert child.exitstatus == 0
     gdef, closed = load_save(json.loads(save.read_text()))
-    moves = [ct.moves["russia"].move for ct in closed]
-    assert moves == ["sign_partnership+buy_munitions", "hold", "hold"]
+    moves = [ct.moves["united_states"].move for ct in closed]
+    assert moves == ["mobilise_forces+pledge_no_invasion", "hold", "hold"]
     html = report.read_text()
-    assert "We need a partner &lt;b&gt;now&lt;/b&gt;" in html  # escaped in the report
+    assert "Resolve, and a way out &lt;b&gt;now&lt;/b&gt;" in html  # escaped in the report
     assert "beside the AI" in html
     # the saved game replays to the same result as a fresh run with the same inputs
     a = replay(gdef, closed).result().to_dict()
     b = replay(GameDef.from_dict(gdef.to_dict()), closed).result().to_dict()
     assert a["turns"] == b["turns"]
-    first = [x["move"] for x in a["turns"][1]["actions"] if x["actor"] == "russia"]
-    assert first == ["sign_partnership", "buy_munitions"]
+    first = [x["move"] for x in a["turns"][1]["actions"] if x["actor"] == "united_states"]
+    assert first == ["mobilise_forces", "pledge_no_invasion"]
 
 
 def test_quit_without_save_saves_to_a_default_file_and_writes_the_report(tmp_path):
@@ -182,20 +183,25 @@ def test_light_report_from_play(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "scenario, actors, turns",
-    [("pyongyang-2024", "russia,china", 3), ("hanoi-2019", "south_korea,china", 3)],
+    "scenario, actors, turns, talks",
+    [
+        # Russia first answers Kim's opening offer at the summit: it accepts
+        ("pyongyang-2024", "russia,china", 3, "a\n"),
+        # Washington opens the Hanoi summit: it walks away
+        ("hanoi-2019", "south_korea,united_states", 3, "w\n"),
+    ],
 )
-def test_terminal_shows_names_not_ids(tmp_path, scenario, actors, turns):
-    """Every prompt, move list, advice, turn summary and the world table speak in names:
-    no snake_case id of the scenario appears; the world is shown whole once, then as
-    changes each turn."""
+def test_terminal_shows_names_not_ids(tmp_path, scenario, actors, turns, talks):
+    """Every prompt, move list, negotiation, advice, turn summary and the world table speak
+    in names: no snake_case id of the scenario appears; the world is shown whole once, then
+    as changes each turn."""
     from _names import ids_of, snake_case_words, visible_ids
     from summitsim.engine.registry import load_scenario
 
     one_turn = "a\nb\ns\n0\nbecause\n"  # advisor, briefing, state, then hold
     r = subprocess.run(
         command("play", scenario, "--as", actors, "--turns", str(turns)),
-        input=one_turn * turns * 2,
+        input=talks + one_turn * turns * 2,
         capture_output=True,
         text=True,
         timeout=180,
@@ -209,12 +215,14 @@ def test_terminal_shows_names_not_ids(tmp_path, scenario, actors, turns):
     # the whole table: once at the start and once for each `s`; changes after every turn
     assert out.count("The world now") + out.count("The world after") == 1 + turns * 2
     assert out.count("What changed: ") == turns
+    assert ("Negotiation: " in out) == bool(talks)
 
 
 def test_play_from_stdin_two_actors(tmp_path):
     report = tmp_path / "r.html"
-    # two actors, two turns: each turn Russia then China; pick option 1 / hold
-    lines = "1\nrussia reason\n0\n\n0\n\n0\nchina reason\n"
+    # two actors, two turns: Russia accepts Kim's opening offer at the summit; then each
+    # turn Russia then China; pick option 1 / hold
+    lines = "a\n1\nrussia reason\n0\n\n0\n\n0\nchina reason\n"
     r = subprocess.run(
         command(
             "play",
@@ -235,6 +243,7 @@ def test_play_from_stdin_two_actors(tmp_path):
     assert r.stdout.count("What happened in turn") == 2
     assert "Briefing: China" in r.stdout and "Briefing: Russia" in r.stdout
     assert "China (you)" in r.stdout and "Russia (you)" in r.stdout
+    assert "Negotiation: The Pyongyang summit (North Korea, Russia) — Signed" in r.stdout
     html = report.read_text()
     assert "russia reason" in html and "china reason" in html
 
@@ -243,7 +252,7 @@ def test_play_ends_cleanly_when_input_ends(tmp_path):
     save = tmp_path / "s.json"
     r = subprocess.run(
         command("play", "pyongyang-2024", "--as", "russia", "--save", str(save)),
-        input="0\n\n",
+        input="a\n0\n\n",  # accept Kim's opening offer, hold, no reason; then input ends
         capture_output=True,
         text=True,
         timeout=120,
@@ -251,6 +260,7 @@ def test_play_ends_cleanly_when_input_ends(tmp_path):
     assert r.returncode == 0 and "Traceback" not in r.stderr
     _, closed = load_save(json.loads(save.read_text()))
     assert len(closed) == 1
+    assert [(a.actor, a.kind, a.by) for a in closed[0].answers] == [("russia", "accept", "human")]
 
 
 @pytest.mark.parametrize(

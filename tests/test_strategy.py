@@ -42,17 +42,24 @@ def test_at_most_15_percent_of_ai_decisions_are_not_the_best_option():
 
 
 def test_the_summit_opens_with_the_partnership():
-    """Turn 1 is the summit: Russia signs the partnership there (37% of runs before)."""
-    first = [
-        any(
-            rec.turn == 1
-            and rec.actor == 0
-            and r.compiled.action_label(rec.action) == "sign_partnership"
-            and rec.status == "done"
-            for rec in r.rec.actions
+    """Turn 1 is the summit: Russia and North Korea sign its deal there, the partnership with
+    a defence clause among its terms (Russia signed the partnership on turn 1 in 37% of runs
+    before the strategic core was reworked; the summit is now one negotiated package)."""
+
+    def signed_with_defence(d: dict[str, Any]) -> bool:
+        talks = [n for n in d["turns"][1]["negotiations"] if n["deal"] == "summit"]
+        deals = [x for x in d["deals"] if x["deal"] == "summit"]
+        return (
+            len(talks) == 1
+            and talks[0]["outcome"] == "signed"
+            and talks[0]["parties"] == ["north_korea", "russia"]
+            and talks[0]["terms"]["defence"] in ("consultation", "automatic")
+            and len(deals) == 1
+            and deals[0]["turn"] == 1
+            and deals[0]["terms"] == talks[0]["terms"]
         )
-        for r in runs()
-    ]
+
+    first = [signed_with_defence(r.to_dict()) for r in runs()]
     assert wilson(sum(first) / N, N)[0] > 0.8
 
 

@@ -13,7 +13,7 @@ are read-only, and the view's caches hold derived values only.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from types import MappingProxyType
@@ -43,6 +43,26 @@ def legal_options(c: Compiled, actor: CActor, allowed: Sequence[int]) -> tuple[O
     return tuple(out)
 
 
+_OPTIONS: dict[int, tuple[CActor, dict[tuple[int, ...], tuple[Option, ...]]]] = {}
+
+
+def _options(c: Compiled, actor: CActor, allowed: tuple[int, ...]) -> tuple[Option, ...]:
+    """``legal_options``, kept per actor and set of allowed moves (they recur turn after
+    turn, and run after run)."""
+    hit = _OPTIONS.get(id(actor))
+    if hit is None or hit[0] is not actor:
+        if len(_OPTIONS) > 1024:  # actors of scenarios compiled long ago
+            _OPTIONS.clear()
+        hit = _OPTIONS[id(actor)] = (actor, {})
+    known = hit[1]
+    options = known.get(allowed)
+    if options is None:
+        if len(known) > 4096:
+            known.clear()
+        options = known[allowed] = legal_options(c, actor, allowed)
+    return options
+
+
 @dataclass(frozen=True, slots=True)
 class KnownRedLine:
     """A red line as one actor knows it."""
@@ -61,8 +81,8 @@ class _DidSet:
 
     __slots__ = ("taken",)
 
-    def __init__(self, taken: Sequence[int]):
-        self.taken = frozenset(taken)
+    def __init__(self, taken: Iterable[int]):
+        self.taken = taken if isinstance(taken, frozenset) else frozenset(taken)
 
     def __getitem__(self, i: int) -> int:
         return 1 if i in self.taken else 0
@@ -71,12 +91,15 @@ class _DidSet:
 class _UsedPlus:
     __slots__ = ("base", "taken")
 
-    def __init__(self, base: Sequence[int], taken: Sequence[int]):
+    def __init__(self, base: Sequence[int], taken: Iterable[int]):
         self.base = base
-        self.taken = frozenset(taken)
+        self.taken = taken if isinstance(taken, frozenset) else frozenset(taken)
 
     def __getitem__(self, i: int) -> int:
         return self.base[i] + (1 if i in self.taken else 0)
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 class _Hypo:
@@ -114,7 +137,7 @@ class TurnView:
         )
         self.allowed: tuple[tuple[int, ...], ...] = tuple(tuple(a) for a in allowed)
         self.options: tuple[tuple[Option, ...], ...] = tuple(
-            legal_options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
+            _options(compiled, actor, self.allowed[actor.index]) for actor in compiled.actors
         )
         self.revealed = tuple(revealed)
         self.fired_rl = tuple(fired_rl)
@@ -134,6 +157,16 @@ class TurnView:
         self._baseline: dict[int, bool] = {}
         self._responses: dict[int, pr.Delta] = {}
         self._watched: dict[int, tuple[CRedLine, ...]] = {}
+        self._known: dict[int, tuple[KnownRedLine, ...]] = {}
+        self._state: Mapping[str, float] | None = None
+
+    @property
+    def state(self) -> Mapping[str, float]:
+        """Each slot's value by name (read-only; one mapping shared by every observer)."""
+        if self._state is None:
+            c = self.compiled
+            self._state = MappingProxyType(dict(zip(c.slots, self.x, strict=True)))
+        return self._state
 
     # ----- moves -----------------------------------------------------------------------
     def delta(self, action: int) -> pr.Delta:
@@ -195,13 +228,15 @@ class TurnView:
             base = self._baseline[rl.index] = bool(rl.trigger(hold))
         if base:
             return False
+        did = frozenset(taken)
+        seen = frozenset(found) if found else _NONE
         hypo = _Hypo(
             pr.overlay(self.x, changes),
-            _DidSet(taken),
-            _UsedPlus(self._ctx.used, taken),
+            _DidSet(did),
+            _UsedPlus(self._ctx.used, did),
             self.turn,
-            _DidSet(found),
-            _UsedPlus(self._found_ever, found),
+            _DidSet(seen),
+            _UsedPlus(self._found_ever, seen),
         )
         return bool(rl.trigger(hypo))
 
@@ -237,6 +272,12 @@ class TurnView:
         return hit
 
     def known_red_lines(self, observer: int) -> tuple[KnownRedLine, ...]:
+        hit = self._known.get(observer)
+        if hit is None:
+            hit = self._known[observer] = self._known_red_lines(observer)
+        return hit
+
+    def _known_red_lines(self, observer: int) -> tuple[KnownRedLine, ...]:
         c = self.compiled
         out = []
         for rl in c.red_lines:
@@ -317,11 +358,10 @@ def make_observation(
     seen: tuple[tuple[str, str, str], ...],
     rng: random.Random,
 ) -> Observation:
-    c = view.compiled
     return Observation(
         turn=view.turn,
         actor=actor,
-        state=MappingProxyType(dict(zip(c.slots, view.x, strict=True))),
+        state=view.state,
         moves=view.allowed[actor.index],
         options=view.options[actor.index],
         red_lines=view.known_red_lines(actor.index),

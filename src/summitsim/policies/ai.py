@@ -186,7 +186,7 @@ def _red_line_risks(
     out = []
     changes: pr.Changes | None = None
     for rl in view.watched(actor.index):
-        if not any(k in rl.trigger_actions for k in option) and rl.trigger_slots.isdisjoint(delta):
+        if rl.trigger_slots.isdisjoint(delta) and not any(k in rl.trigger_actions for k in option):
             continue
         if changes is None:
             changes = pr.apply(c, x, {}, tuple(delta.items()))
@@ -276,7 +276,8 @@ def _best_replies(view: TurnView, own: pr.Changes, repliers: list[Replier]) -> p
                     v = pr.gain(c, other, y, d) - cost
                 if v > top:
                     best, top = d, v
-        changes = pr.apply(c, x, changes, best)
+        if best:
+            changes = pr.apply(c, x, changes, best)
     return changes
 
 
@@ -325,11 +326,11 @@ def _expected(game: TurnGame, i: int, sigma: list[Mixed]) -> list[tuple[int, Opt
     for j, p in enumerate(game.players):
         if j == i:
             continue
-        relevant = [o for o, d in enumerate(p.deltas) if mine.intersection(d)]
+        relevant = [o for o, d in enumerate(p.deltas) if not mine.isdisjoint(d)]
         if not relevant:
             continue
-        k = max(relevant, key=lambda o: sigma[j][o])
-        tier = 0 if live.intersection(p.deltas[k]) else 1
+        k = max(relevant, key=sigma[j].__getitem__)
+        tier = 1 if live.isdisjoint(p.deltas[k]) else 0
         out.append((tier, -sigma[j][k], j, p.options[k], sigma[j][k]))
     out.sort(key=lambda e: (e[0], e[1], e[2]))
     return [(j, option, prob) for _, _, j, option, prob in out]

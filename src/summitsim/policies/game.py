@@ -66,16 +66,33 @@ class Player:
 class SlotModel:
     """Who moves a slot and by how much, per option."""
 
+    __slots__ = ("_groups", "_others", "_reach", "moves")
+
     def __init__(self, moves: list[tuple[int, list[float]]]):
         self.moves = moves  # (player, change per option), for players that move the slot
+        self._others: dict[int, list[tuple[int, list[float]]]] = {}
+        self._groups: dict[int, list[tuple[float, list[int]]]] = {}
+        self._reach: tuple[float, float] | None = None
 
     def others(self, i: int) -> list[tuple[int, list[float]]]:
-        return [(j, v) for j, v in self.moves if j != i]
+        hit = self._others.get(i)
+        if hit is None:
+            hit = self._others[i] = [(j, v) for j, v in self.moves if j != i]
+        return hit
+
+    def groups(self, j: int, vals: list[float]) -> list[tuple[float, list[int]]]:
+        """Player ``j``'s non-zero changes to the slot, each with the options giving it."""
+        hit = self._groups.get(j)
+        if hit is None:
+            hit = self._groups[j] = _groups(vals)
+        return hit
 
     def reach(self) -> tuple[float, float]:
-        lo = sum(min(v) for _, v in self.moves)
-        hi = sum(max(v) for _, v in self.moves)
-        return lo, hi
+        if self._reach is None:
+            lo = sum(min(v) for _, v in self.moves)
+            hi = sum(max(v) for _, v in self.moves)
+            self._reach = lo, hi
+        return self._reach
 
 
 def _slot_models(players: list[Player]) -> dict[int, SlotModel]:
@@ -101,18 +118,33 @@ def _slot_fn(actor: CActor, slot: int) -> Callable[[float], float]:
     return f
 
 
-def _kinks(actor: CActor, slot: int) -> list[float]:
-    return [t.ref for t in actor.terms if t.slot == slot and t.kind not in ("raise", "lower")]
+ActorParts = tuple[dict[int, Callable[[float], float]], dict[int, list[float]]]
+_PARTS: dict[int, tuple[CActor, ActorParts]] = {}
+
+
+def _actor_parts(actor: CActor) -> ActorParts:
+    """An actor's utility per slot as one function, and the kinks of each slot (a
+    threshold's or a target's reference value), kept from turn to turn."""
+    hit = _PARTS.get(id(actor))
+    if hit is not None and hit[0] is actor:
+        return hit[1]
+    fns = {s: _slot_fn(actor, s) for s in actor.slot_terms}
+    kinks: dict[int, list[float]] = {}
+    for t in actor.terms:
+        if t.kind not in ("raise", "lower"):
+            kinks.setdefault(t.slot, []).append(t.ref)
+    if len(_PARTS) > 1024:  # actors of scenarios compiled long ago
+        _PARTS.clear()
+    _PARTS[id(actor)] = (actor, (fns, kinks))
+    return fns, kinks
 
 
 class LiveSlot:
     """A slot on which a player's utility has a kink (or a bound) the others can reach: its
     expected value needs the distribution of the others' summed change."""
 
-    __slots__ = (
-        "base", "f", "fixed", "hi", "lo", "others", "own_index", "own_values", "slot",
-        "varying", "x",
-    )  # fmt: skip
+    __slots__ = ("base", "f", "fixed", "hi", "lo", "memo", "others", "own_index",
+                 "own_values", "slot", "varying", "x")  # fmt: skip
 
     def __init__(self, game: TurnGame, i: int, s: int):
         self.slot = s
@@ -121,16 +153,19 @@ class LiveSlot:
         self.lo, self.hi = game.c.lo[s], game.c.hi[s]
         self.base = self.f(self.x)
         # per other player: (player, [(change, options giving it)] for the non-zero changes)
-        self.others = [(j, _groups(vals)) for j, vals in game.slots[s].others(i)]
+        sm = game.slots[s]
+        self.others = [(j, sm.groups(j, vals)) for j, vals in sm.others(i)]
         values = [d.get(s, 0.0) for d in game.players[i].deltas]
         self.own_values = list(dict.fromkeys(values))
         self.own_index = [self.own_values.index(v) for v in values]
-        self.fixed: dict[float, float] | None = None  # see freeze()
+        # per own value: the others' summed change -> f(clipped value), filled as met
+        self.memo: list[dict[float, float]] = [{} for _ in self.own_values]
+        self.fixed: Dist | None = None  # see freeze(); None: nothing fixed
         self.varying = self.others
 
     def freeze(self, sigma: Sequence[Mixed], varying: set[int]) -> None:
         """Convolve once the players whose strategies stay fixed while ``varying`` iterate."""
-        dist = {0.0: 1.0}
+        dist = None
         for j, groups in self.others:
             if j not in varying:
                 dist = _convolve(dist, groups, sigma[j])
@@ -141,19 +176,31 @@ class LiveSlot:
         self.fixed, self.varying = None, self.others
 
     def add(self, sigma: Sequence[Mixed], out: list[float]) -> None:
-        dist = self.fixed or {0.0: 1.0}
+        dist = self.fixed
         for j, groups in self.varying:
             dist = _convolve(dist, groups, sigma[j])
-        f, x, lo, hi, base = self.f, self.x, self.lo, self.hi, self.base
-        worth = []
-        for own in self.own_values:
-            total = 0.0
-            for dv, q in dist.items():
-                v = x + own + dv
-                total += q * f(lo if v < lo else hi if v > hi else v)
-            worth.append(total - base)
-        for o, k in enumerate(self.own_index):
-            out[o] += worth[k]
+        items = dist if dist is not None else _NOTHING
+        if len(self.memo) == 1:  # the player does not move the slot: the same for all options
+            w = self._expect(self.own_values[0], self.memo[0], items)
+            out[:] = [v + w for v in out]
+            return
+        worth = [self._expect(u, m, items) for u, m in zip(self.own_values, self.memo, strict=True)]
+        out[:] = [v + worth[k] for v, k in zip(out, self.own_index, strict=True)]
+
+    def _expect(self, own: float, memo: dict[float, float], dist: Dist) -> float:
+        """E f(x + own + the others' change) - f(x), over ``dist``."""
+        total = 0.0
+        for dv, q in dist:
+            fv = memo.get(dv)
+            if fv is None:
+                v = self.x + own + dv
+                fv = memo[dv] = self.f(self.lo if v < self.lo else self.hi if v > self.hi else v)
+            total += q * fv
+        return total - self.base
+
+
+Dist = list[tuple[float, float]]  # (summed change, probability), each change once
+_NOTHING: Dist = [(0.0, 1.0)]  # the distribution of no one's change
 
 
 def _groups(vals: list[float]) -> list[tuple[float, list[int]]]:
@@ -174,12 +221,15 @@ class TurnGame:
         self.players = players
         self.unsolved = 0.0  # the largest residual left where the solver gave up (0: none)
         self.slots = _slot_models(players)
-        self.fns = [{s: _slot_fn(p.actor, s) for s in p.actor.slot_terms} for p in players]
+        parts = [_actor_parts(p.actor) for p in players]
+        self.fns = [fns for fns, _ in parts]
+        self.kinks = [kinks for _, kinks in parts]
         self.affine = [self._affine(i) for i in range(len(players))]
         for i, p in enumerate(players):
             p.live = [s for s in p.actor.slot_terms if s not in self.affine[i]]
         self.live = [[LiveSlot(self, i, s) for s in p.live] for i, p in enumerate(players)]
         self.static = [self._static(i) for i in range(len(players))]
+        self._means: dict[tuple[int, int], tuple[Mixed, float]] = {}
 
     # ----- structure -------------------------------------------------------------------
     def _affine(self, i: int) -> dict[int, float | None]:
@@ -196,7 +246,7 @@ class TurnGame:
             a, b = x[s] + d_lo, x[s] + d_hi
             if a < c.lo[s] or b > c.hi[s]:
                 continue
-            if any(a < k < b for k in _kinks(self.players[i].actor, s)):
+            if any(a < k < b for k in self.kinks[i].get(s, ())):
                 continue
             f = self.fns[i][s]
             out[s] = (f(b) - f(a)) / (b - a) if b > a else 0.0
@@ -207,9 +257,13 @@ class TurnGame:
         slots only it moves, or where its utility is affine; costs), and the red-line and
         horizon terms, kept apart so that plain values can be reported."""
         p, x, c = self.players[i], self.x, self.c
+        affine, fns = self.affine[i], self.fns[i]
+        moved = {s for d in p.deltas for s in d}
         own = [-cost for cost in p.costs]
-        for s, slope in self.affine[i].items():
-            f = self.fns[i][s]
+        for s, slope in affine.items():
+            if s not in moved:
+                continue
+            f = fns[s]
             base = f(x[s])
             for o, d in enumerate(p.deltas):
                 v = d.get(s)
@@ -242,8 +296,20 @@ class TurnGame:
         shift = 0.0
         for s, slope in self.affine[i].items():
             if slope is not None:
-                shift += slope * sum(_mean(v, sigma[j]) for j, v in self.slots[s].others(i))
+                shift += slope * sum(
+                    [self._mean(s, j, v, sigma[j]) for j, v in self.slots[s].others(i)]
+                )
         return [v + shift for v in out] if shift else out
+
+    def _mean(self, s: int, j: int, vals: list[float], probs: Mixed) -> float:
+        """Player ``j``'s mean change to slot ``s`` under ``probs`` (kept while ``probs`` is
+        the strategy asked about: every actor's expectation reads the same ones)."""
+        hit = self._means.get((s, j))
+        if hit is not None and hit[0] is probs:
+            return hit[1]
+        mean = _mean(vals, probs)
+        self._means[s, j] = (probs, mean)
+        return mean
 
     def payoff(self, profile: Sequence[int]) -> list[float]:
         """Each player's payoff when they play the options in ``profile``."""
@@ -265,28 +331,29 @@ def _clip(c: Compiled, s: int, v: float) -> float:
 
 
 def _mean(vals: list[float], probs: Mixed) -> float:
-    return sum(v * q for v, q in zip(vals, probs, strict=True))
+    return sum([v * q for v, q in zip(vals, probs, strict=True)])
 
 
-def _convolve(
-    dist: dict[float, float], groups: list[tuple[float, list[int]]], probs: Mixed
-) -> dict[float, float]:
-    """``dist`` plus one player's change (``groups``: its non-zero changes and the options
-    giving each; every other option changes nothing)."""
+def _convolve(dist: Dist | None, groups: list[tuple[float, list[int]]], probs: Mixed) -> Dist:
+    """``dist`` (None: no change for sure) plus one player's change (``groups``: its non-zero
+    changes and the options giving each; every other option changes nothing)."""
     mine = []
     rest = 1.0
     for v, options in groups:
-        q = sum(probs[o] for o in options)
+        q = probs[options[0]] if len(options) == 1 else sum([probs[o] for o in options])
         if q > PRUNE:
             mine.append((v, q))
             rest -= q
     if rest > PRUNE:
         mine.append((0.0, rest))
+    if dist is None:  # 0.0 + v is v, 0.0 + 1.0 * q is q: the same sums as below
+        return mine
     out: dict[float, float] = {}
-    for a, pa in dist.items():
+    for a, pa in dist:
         for b, pb in mine:
-            out[a + b] = out.get(a + b, 0.0) + pa * pb
-    return out
+            k = a + b
+            out[k] = out.get(k, 0.0) + pa * pb
+    return list(out.items())
 
 
 def _point(n: int, k: int) -> Mixed:
@@ -319,6 +386,8 @@ def argmax_point(values: list[float]) -> Mixed:
 # --------------------------------------------------------------------------------------
 def respond(game: TurnGame, i: int, sigma: Sequence[Mixed], scale: float = 1.0) -> Mixed:
     p = game.players[i]
+    if len(p.options) == 1:
+        return [1.0]  # what logit() gives for a single option, whatever its value
     return logit(game.choice_values(i, sigma), p.lam * scale)
 
 
@@ -398,24 +467,46 @@ def _solve_at(
     sigma = list(start)
     best, best_res = [sigma[i] for i in coupled], math.inf
     alpha, prev = 1.0, math.inf
+    plans = [_plan(game, i, scale) for i in coupled]
     for _ in range(FAST_ITER):
-        new = [respond(game, i, sigma, scale) for i in coupled]
-        res = max(
-            abs(a - b)
-            for i, n in zip(coupled, new, strict=True)
-            for a, b in zip(n, sigma[i], strict=True)
-        )
+        new = [_answer(sigma, *plan) for plan in plans]
+        res = max([_change(n, sigma[i]) for i, n in zip(coupled, new, strict=True)])
         if res < tol:
             return new
         if res < best_res:
             best, best_res = [sigma[i] for i in coupled], res
         alpha = min(1.0, alpha * 1.5) if res < 0.9 * prev else max(alpha * 0.5, 1e-3)
         prev = res
+        keep = 1 - alpha
         for i, n in zip(coupled, new, strict=True):
-            sigma[i] = [(1 - alpha) * a + alpha * b for a, b in zip(sigma[i], n, strict=True)]
+            sigma[i] = [keep * a + alpha * b for a, b in zip(sigma[i], n, strict=True)]
     for i, s in zip(coupled, best, strict=True):
         sigma[i] = s
     return _newton(game, sigma, coupled, scale, tol)
+
+
+Plan = tuple[list[float], list[LiveSlot], float]
+
+
+def _plan(game: TurnGame, i: int, scale: float) -> Plan:
+    """What player ``i``'s logit answer needs, bound once for a stage's iterations."""
+    return game.static[i][2], game.live[i], game.players[i].lam * scale
+
+
+def _answer(
+    sigma: Sequence[Mixed], static: list[float], lives: list[LiveSlot], lam: float
+) -> Mixed:
+    """``respond()`` with its parts bound (see ``_plan``)."""
+    if len(static) == 1:
+        return [1.0]
+    out = list(static)
+    for live in lives:
+        live.add(sigma, out)
+    return logit(out, lam)
+
+
+def _change(a: Mixed, b: Mixed) -> float:
+    return max([abs(p - q) for p, q in zip(a, b, strict=True)])
 
 
 def _newton(
@@ -438,13 +529,28 @@ def _newton(
             k += n
         return out
 
-    def g(y: Any) -> Any:
+    # whose answers read each player's strategy, and the player each coordinate belongs to
+    readers = {p: {i for i in coupled if p in _varying(game, i)} for p in coupled}
+    owner = [i for i, n in zip(coupled, sizes, strict=True) for _ in range(n)]
+
+    def answers(y: Any, known: list[Mixed] | None = None, who: set[int] | None = None) -> Any:
+        """The coupled players' logit answers at ``y`` (all but the first probability);
+        with ``known`` (the answers at a point that differs only in strategies that no one
+        outside ``who`` reads), those of ``who`` only are computed anew."""
         s = unpack(y)
-        r = [respond(game, i, s, scale)[1:] for i in coupled]
+        if known is None or who is None:
+            return [respond(game, i, s, scale)[1:] for i in coupled]
+        return [
+            respond(game, i, s, scale)[1:] if i in who else a
+            for i, a in zip(coupled, known, strict=True)
+        ]
+
+    def g(y: Any, r: list[Mixed]) -> Any:
         return np.asarray(y) - np.concatenate([np.asarray(v) for v in r])
 
     y = np.concatenate([np.asarray(sigma[i][1:]) for i in coupled])
-    gy = g(y)
+    ry = answers(y)
+    gy = g(y, ry)
     for _ in range(NEWTON_ITER):
         if float(np.max(np.abs(gy))) < tol:
             return [unpack(y)[i] for i in coupled]
@@ -453,7 +559,7 @@ def _newton(
             h = 1e-7 if y[k] < 0.5 else -1e-7
             step = y.copy()
             step[k] += h
-            jac[:, k] = (g(step) - gy) / h
+            jac[:, k] = (g(step, answers(step, ry, readers[owner[k]])) - gy) / h
         try:
             delta = np.linalg.solve(jac, -gy)
         except np.linalg.LinAlgError:
@@ -461,14 +567,20 @@ def _newton(
         t, norm = 1.0, float(np.max(np.abs(gy)))
         while t > 1e-4:
             cand = np.clip(y + t * delta, 0.0, 1.0)
-            gc = g(cand)
+            rc = answers(cand)
+            gc = g(cand, rc)
             if float(np.max(np.abs(gc))) < norm:
-                y, gy = cand, gc
+                y, gy, ry = cand, gc, rc
                 break
             t *= 0.5
         else:
             return None
     return [unpack(y)[i] for i in coupled] if float(np.max(np.abs(gy))) < tol else None
+
+
+def _varying(game: TurnGame, i: int) -> set[int]:
+    """The players whose strategies player ``i``'s answer reads while the others are fixed."""
+    return {j for live in game.live[i] for j, _ in live.varying}
 
 
 def level_k(game: TurnGame, depth: int, levels: dict[int, list[Mixed]]) -> list[Mixed]:

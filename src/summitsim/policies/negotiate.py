@@ -21,6 +21,7 @@ which favours the party that proposes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..engine.deals import Package, Reply, Talks, package_values
 from ..engine.observation import Observation
@@ -88,6 +89,29 @@ def offer(pl: Plan, rnd: int, rounds: int) -> Package:
     return max(meets, key=lambda p: (pl.others(p), pl.mine(p), p))
 
 
+SHARED_PLANS = 256  # plans kept per compiled scenario, shared by its runs
+
+
+def _shared_plan(obs: Observation, talks: Talks) -> Plan:
+    """``plan()``, shared by the runs of one compiled scenario: a plan depends only on what
+    the view holds (the state, move counts, the turns left, the red lines' status and
+    everyone's beliefs),
+    so runs that reach the same talks in the same world (every run at a turn-1 summit) read
+    the same plan instead of valuing every package again."""
+    v = talks.view
+    key = (
+        talks.deal.index, obs.actor.index, talks.turn, v.turns_left, v.x, v.revealed,
+        v.fired_rl, v.withdrawn, v.counts, tuple(v._ctx.used), v._found_ever,
+    )  # fmt: skip
+    cache: dict[Any, Plan] = v.compiled.__dict__.setdefault("_negotiation_plans", {})
+    hit = cache.get(key)
+    if hit is None:
+        if len(cache) >= SHARED_PLANS:
+            cache.clear()
+        hit = cache[key] = plan(obs, talks)
+    return hit
+
+
 class Negotiator:
     """The AI's side of a negotiation (``bargain``); deterministic."""
 
@@ -99,7 +123,7 @@ class Negotiator:
         hit = self._plans.get(key)
         if hit is None:
             self._plans = {k: v for k, v in self._plans.items() if k[0] == talks.turn}
-            hit = self._plans[key] = plan(obs, talks)
+            hit = self._plans[key] = _shared_plan(obs, talks)
         return hit
 
     def bargain(self, obs: Observation, talks: Talks) -> Reply:
