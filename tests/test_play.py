@@ -187,7 +187,8 @@ def test_light_report_from_play(tmp_path):
     [
         # Russia first answers Kim's opening offer at the summit: it accepts
         ("pyongyang-2024", "russia,china", 3, "a\n"),
-        ("hanoi-2019", "south_korea,united_states", 3, ""),
+        # Washington opens the Hanoi summit: it walks away
+        ("hanoi-2019", "south_korea,united_states", 3, "w\n"),
     ],
 )
 def test_terminal_shows_names_not_ids(tmp_path, scenario, actors, turns, talks):
