@@ -122,46 +122,46 @@ def close_turn(page: Any, accept: bool = True) -> str:
 
 # ----- the team's first screen --------------------------------------------------------------
 def test_team_first_screen_puts_last_turn_first(tmp_path):
-    with served(tmp_path, "pyongyang-2024", ["russia", "south_korea"]) as (base, codes, ins, st):
+    """cuba-1962, Washington: two moves a day, one per channel."""
+    with served(tmp_path, "cuba-1962", ["united_states", "soviet_union"]) as (
+        base, codes, ins, st,
+    ):  # fmt: skip
         spec = st.compiled.spec
         with browser() as b:
-            ru = enter(b, base, codes["russia"])
-            wait_text(ru, "#t-clock", "Turn 1 of 4 · June 2024")  # the calendar month
-            wait_text(ru, "#t-last", "Turn 1 (June 2024) is the first turn")
-            wait_text(ru, "#t-chart", "The charts appear once the first turn has closed")
-            ru.wait_for_selector('#t-move input[value="transfer_missile_tech"]', timeout=WAIT)
+            us = enter(b, base, codes["united_states"])
+            wait_text(us, "#t-clock", "Turn 1 of 4")
+            wait_text(us, "#t-last", "is the first turn")
+            wait_text(us, "#t-chart", "The charts appear once the first turn has closed")
+            us.wait_for_selector('#t-move input[value="air_strike"]', timeout=WAIT)
             # every move: its escalation score; a move that crosses a known red line: whose,
             # and the response, beside it
-            for m in ("sign_partnership", "buy_munitions", "transfer_missile_tech"):
-                assert f"escalation {spec.moves[m].escalation:+g}" in option_text(ru, m)
-            tech = option_text(ru, "transfer_missile_tech")
-            assert "⚠ Red line: crosses South Korea's red line" in tech
-            assert "South Korea would send lethal weapons to Ukraine" in tech
-            assert "⚠" not in option_text(ru, "veto_sanctions")
-            veto = option_text(ru, "veto_sanctions")
-            assert "3 of 3 uses left" in veto and "then 5 turns before it can be taken" in veto
+            for m in ("quarantine", "warn_publicly", "air_strike"):
+                assert f"escalation {spec.moves[m].escalation:+g}" in option_text(us, m)
+            strike = option_text(us, "air_strike")
+            assert "⚠ Red line: crosses Soviet Union's red line" in strike
+            assert "⚠" not in option_text(us, "warn_publicly")
+            assert "2 of 2 uses left" in option_text(us, "warn_publicly")
             # two moves a turn, one per channel: the page keeps the choice legal
-            assert "up to 2 moves this turn, at most one per channel" in ru.inner_text(
+            assert "up to 2 moves this turn, at most one per channel" in us.inner_text(
                 "#t-move-note"
             )
-            ru.check('#t-move input[value="sign_partnership"]')
-            ru.wait_for_function(
-                "() => document.querySelector(\"#t-move input[value='veto_sanctions']\").disabled",
+            us.check('#t-move input[value="quarantine"]')
+            us.wait_for_function(
+                "() => document.querySelector(\"#t-move input[value='air_strike']\").disabled",
                 timeout=WAIT,
             )
-            ru.check('#t-move input[value="buy_munitions"]')
-            ru.wait_for_function(
-                "() => document.querySelector(\"#t-move input[value='send_food_energy']\")"
-                ".disabled",
+            us.check('#t-move input[value="warn_publicly"]')
+            us.wait_for_function(
+                "() => document.querySelector(\"#t-move input[value='take_to_un']\").disabled",
                 timeout=WAIT,
             )
-            assert not disabled(ru)["sign_partnership"] and not disabled(ru)["buy_munitions"]
-            ru.fill("#t-why", "a partner and shells")
-            ru.click("#t-submit")
-            wait_text(ru, "#t-msg", "Move for turn 1 received")
-            ru.wait_for_selector("#t-msg", state="visible", timeout=WAIT)
-            both = f"{spec.moves['sign_partnership'].name} and {spec.moves['buy_munitions'].name}"
-            wait_text(ru, "#t-my-move", both)
+            assert not disabled(us)["quarantine"] and not disabled(us)["warn_publicly"]
+            us.fill("#t-why", "a quarantine and a warning")
+            us.click("#t-submit")
+            wait_text(us, "#t-msg", "Move for turn 1 received")
+            us.wait_for_selector("#t-msg", state="visible", timeout=WAIT)
+            both = f"{spec.moves['quarantine'].name} and {spec.moves['warn_publicly'].name}"
+            wait_text(us, "#t-my-move", both)
 
             i = enter(b, base, ins)
             wait_text(i, "#i-team-table", both)
@@ -169,39 +169,37 @@ def test_team_first_screen_puts_last_turn_first(tmp_path):
             wait_text(i, "#i-msg", "Turn 1 closed.")
 
             # turn 2: the stale "received" is gone; what happened comes first
-            wait_text(ru, "#t-clock", "Turn 2 of 4 · July 2024")
-            ru.wait_for_selector("#t-msg", state="hidden", timeout=WAIT)
-            wait_text(ru, "#t-last", "What happened in turn 1 (June 2024)")
-            last = ru.inner_text("#t-last")
-            assert f"Russia (you): {both}" in last and "a partner and shells" in last
+            wait_text(us, "#t-clock", "Turn 2 of 4")
+            us.wait_for_selector("#t-msg", state="hidden", timeout=WAIT)
+            wait_text(us, "#t-last", "What happened in turn 1")
+            last = us.inner_text("#t-last")
+            assert f"United States (you): {both}" in last and "a quarantine and a warning" in last
             assert "What changed" in last and "Escalation this turn:" in last
             changed = last.split("What changed")[1]
-            assert spec.variables["defence_commitment"].label in changed  # 0 → 30
-            order = ru.evaluate(
+            assert spec.variables["quarantine"].label in changed  # 0 → 1
+            order = us.evaluate(
                 "() => ['#t-last', '#move-form', '#t-world', '#t-briefing', '#t-history',"
                 " '#t-chart'].map(s => document.querySelector(s).getBoundingClientRect().top)"
             )
             assert order == sorted(order), order
             assert order[0] < 300  # on the first screen, under the status line
-            # used and cooling-down moves keep their place, greyed, with the reason
-            assert disabled(ru)["sign_partnership"] and disabled(ru)["buy_munitions"]
-            assert "Not available: already used" in option_text(ru, "sign_partnership")
-            assert "cooling down: possible again in turn 3 (August 2024)" in option_text(
-                ru, "buy_munitions"
-            )
+            # a used move keeps its place, greyed, with the reason; one use of two left
+            assert disabled(us)["quarantine"] and not disabled(us)["warn_publicly"]
+            assert "Not available: already used" in option_text(us, "quarantine")
+            assert "1 of 2 uses left" in option_text(us, "warn_publicly")
             # charts over the game's four turns, with every actor's row
-            ru.wait_for_selector("#t-chart .js-plotly-plot", timeout=WAIT)
-            xr = ru.evaluate(
+            us.wait_for_selector("#t-chart .js-plotly-plot", timeout=WAIT)
+            xr = us.evaluate(
                 "() => Array.from(document.querySelectorAll('#t-chart .js-plotly-plot'))"
                 ".map(g => g.layout.xaxis.range)"
             )
             assert xr[0] == [-0.5, 4.5] and xr[1] == [0.5, 4.5] and xr[2] == [0.5, 4.5]
-            rows = ru.evaluate(
+            rows = us.evaluate(
                 "() => { const g = document.querySelectorAll('#t-chart .js-plotly-plot')[2];"
                 " return [...new Set(g.data.flatMap(t => Array.from(t.y || [])))]; }"
             )
             assert {a.name for a in spec.actors.values()} <= set(rows)
-            assert ru.errors == [] and i.errors == []  # type: ignore[attr-defined]
+            assert us.errors == [] and i.errors == []  # type: ignore[attr-defined]
 
 
 # ----- the instructor's controls ------------------------------------------------------------

@@ -184,11 +184,9 @@ def _param_state(values: dict[str, Any], prefix: str = "param", setting: int | N
 
 
 DEFAULTS = {
-    "seoul_credibility": 0.8,
-    "beijing_tolerance": 0.3,
-    "munitions_need": 1.0,
-    "kim_holds_out": False,
+    name: p.default for name, p in summitsim.load_scenario("pyongyang-2024").spec.parameters.items()
 }
+assert DEFAULTS["seoul_credibility"] == 0.8 and DEFAULTS["kim_holds_out"] is False
 
 
 def run_request(
@@ -199,8 +197,10 @@ def run_request(
     turns: Any = 24,
     scenario="pyongyang-2024",
     width: Any = None,
+    defaults: dict[str, Any] | None = None,
 ):
-    ids, vals = _param_state({**DEFAULTS, **(params or {})})
+    base = DEFAULTS if defaults is None else defaults
+    ids, vals = _param_state({**base, **(params or {})})
     return call(
         client,
         app,
@@ -818,8 +818,11 @@ def test_the_run_page_shows_the_negotiations_and_what_became_of_the_deals():
     assert "Signed: A's part" not in walked
 
 
-def test_a_run_without_deals_or_signals_has_no_deals_panel(app, client):
-    d = summitsim.run(seed=0, params=DEFAULTS, turns=2).to_dict()
+def test_a_run_without_deals_or_signals_has_no_deals_panel():
+    d = summitsim.run("game-chicken", seed=0).to_dict()
     assert not d["said_vs_did"] and not d["deals"]  # else this test tells nothing
-    _, body = run_request(client, app, turns=2)
+    app = create_app("game-chicken", warm=False)
+    client = app.server.test_client()
+    _, body = run_request(client, app, scenario="game-chicken", turns=1, defaults={})
+    assert "run-panels" in body["response"]
     assert "run-deals" not in json.dumps(body["response"]["run-panels"])
