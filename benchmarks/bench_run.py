@@ -80,7 +80,7 @@ def main() -> None:
         ms = median_run_ms(sid, args.runs)
         turns = get_compiled(sid).turns
         extra = (
-            f"  ({ms / TARGETS["run_ms"]:.2f}x the 8 ms target)" if sid == "pyongyang-2024" else ""
+            f"  ({ms / TARGETS['run_ms']:.2f}x the 8 ms target)" if sid == "pyongyang-2024" else ""
         )
         print(f"summitsim.run {sid} ({turns} turns, default AI): median {ms:.2f} ms{extra}")
     print(f"for scale, a bare Mesa model of 6 agents x 24 steps: median {bare_mesa_ms():.3f} ms")
