@@ -297,6 +297,7 @@ def test_a_player_negotiates_in_the_terminal(tmp_path):
     assert "A's part of the pot: 1  +0.10" in out
     assert "In all +0.10 to you, against +0.00 if you walk away: better than no deal" in out
     assert "2  two ports: worth +0.60" in out and "2  full fishing: worth -0.20" in out
+    assert "Fishing rights for B [0-2, Enter keeps 0]" in out  # a number, not the id "none"
     assert "Negotiation: The split (Party A, Party B) — Signed: A's part of the pot: 1." in out
     assert "Negotiation: Ports for fish (Party A, Party B) — No deal: Party A walked away." in out
     data = json.loads(save.read_text())

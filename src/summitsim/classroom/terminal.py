@@ -251,8 +251,10 @@ class TerminalGame:
                 mark = " [dim](on the table)[/dim]" if lid == issue.current and talks.table else ""
                 self.out.print(f"  [bold]{k:>2}[/bold]  {escape(name)}: worth {worth:+.2f}{mark}")
             top = len(issue.levels) - 1
+            ids = [lid for lid, _, _ in issue.levels]
+            keep = ids.index(issue.current) if issue.current in ids else 0
             while True:
-                raw = self.prompt(f"{issue.name} [0-{top}, Enter keeps {issue.current}]: ")
+                raw = self.prompt(f"{issue.name} [0-{top}, Enter keeps {keep}]: ")
                 if not raw:
                     terms.append(issue.current)
                     break
