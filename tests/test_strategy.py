@@ -1,6 +1,6 @@
 """The strategic core on the reference scenario: the AI's noise is what its rationality says,
-the summit's first move is the partnership, and Russia's need for shells no longer crowds out
-its diplomacy (it may take a diplomatic and a military step in the same month).
+the summit signs the partnership with a defence clause, and Russia's need for shells no longer
+crowds out the treaty or its diplomacy.
 
 Margins: Wilson 99.9% intervals (z = 3.29) for single frequencies, and a one-sided
 two-proportion z-test at z >= 3 for comparisons. Each "no longer" claim is checked with
@@ -74,14 +74,18 @@ def freq(results: tuple[Any, ...], outcome: str) -> float:
 def test_needing_shells_no_longer_crowds_out_the_treaty():
     """Before: the automatic-intervention treaty fell from 0.71 to 0.44 as munitions_need went
     from 0.25 to 2 (z about 6.8 over 300 runs), because buying shells took Russia's one move a
-    month. Now a month holds a diplomatic and a military step: the treaty is not less likely
-    when Russia needs more shells."""
-    low, high = runs(munitions_need=0.25), runs(munitions_need=2.0)
+    month. Now the treaty is a term of the summit's deal, bargained with the shells: it is not
+    less likely when Russia needs more shells. With Kim holding out (where the automatic
+    clause is in reach; at the defaults it is agreed in no run at either need, which would
+    make the comparison empty) the greater need draws Russia into the automatic clause."""
+    low = runs(munitions_need=0.25, kim_holds_out=True)
+    high = runs(munitions_need=2.0, kim_holds_out=True)
     p_low, p_high = (
         freq(low, "automatic_intervention_treaty"),
         freq(high, "automatic_intervention_treaty"),
     )
     assert z_more(p_low, p_high, N) < 3, (p_low, p_high)
+    assert wilson(p_high, N)[0] > 0.5, p_high  # not an empty comparison
 
 
 def test_needing_shells_no_longer_raises_beijings_influence():
