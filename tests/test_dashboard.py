@@ -379,6 +379,19 @@ def test_pages_render_and_unknown_ones_do_not(app, client):
             assert status == 200 and '"className": "error"' not in json.dumps(body), (sid, path)
 
 
+def test_the_scenario_page_lists_the_deals(app, client):
+    _, body = route_request(client, app, "/scenario")
+    text = json.dumps(body)
+    spec = summitsim.load_scenario("pyongyang-2024").spec
+    deal = spec.deals["summit"]
+    assert "Deals (negotiated at the start of a turn)" in text and deal.name in text
+    for issue in deal.issues.values():
+        assert issue.name in text
+        assert all(o.name in text for o in issue.options or [])
+    _, body = route_request(client, app, "/scenario", "taiwan-1996")
+    assert "Deals (negotiated" not in json.dumps(body)
+
+
 def _compare(client, app, settings: list[tuple[str, Any]], seeds: Any = 3, turns: Any = 6):
     """A Compare request; a setting whose parameters are None sends only its label."""
     ids: list = []

@@ -176,6 +176,9 @@ def scenario_view(spec: Scenario) -> html.Div:
             ],
         )
     )
+    if spec.deals:
+        blocks.append(html.H2("Deals (negotiated at the start of a turn)"))
+        blocks.extend(deal_block(spec, did, labels) for did in spec.deals)
     if spec.injects:
         blocks.append(html.H2("Events (injects)"))
         blocks.append(
@@ -216,6 +219,34 @@ def scenario_view(spec: Scenario) -> html.Div:
         )
     )
     return html.Div(blocks)
+
+
+def deal_block(spec: Scenario, did: str, labels: Any) -> html.Div:
+    """One deal: who negotiates and when, and each issue's levels with their commitments."""
+    d = spec.deals[did]
+    when = f"turn {d.at_turn}" if d.at_turn else S.condition(d.when, spec, labels)
+    parties = ", ".join(labels.actor(p) for p in d.parties)
+    rows = []
+    for issue in d.issues.values():
+        if issue.options is not None:
+            levels = "; ".join(o.name for o in issue.options)
+            commits = [ob.description for o in issue.options for ob in o.obligations]
+        else:
+            lo, hi = issue.range or (0.0, 0.0)
+            levels = f"{lo:g} to {hi:g} {issue.unit}".strip() + f" ({issue.steps} levels)"
+            commits = [ob.description for ob in issue.obligations]
+        rows.append([issue.name, levels, "; ".join(commits)])
+    return html.Div(
+        [
+            html.H3(d.name),
+            html.P(
+                f"{d.description} Parties: {parties} ({labels.actor(d.parties[0])} opens); "
+                f"negotiated {when}; at most {d.rounds} offers.",
+                className="info",
+            ),
+            table(["issue", "levels", "commitments it can create"], rows),
+        ]
+    )
 
 
 def layout(ctx: DashContext, req: PageRequest) -> Any:
