@@ -22,13 +22,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pytest
 
 import summitsim
-from summitsim.policies.simple import RandomPolicy
+from tests._library import Plays, Verdict
 from tests._stats import z_more
 
 pytestmark = pytest.mark.slow
@@ -38,26 +37,10 @@ N = 60
 Z_MIN = 3.0
 
 
-@dataclass(frozen=True)
-class Plays:
-    name: str
-    random: tuple[str, ...] = ()
-
-    def __call__(self, **params: Any) -> tuple[Any, ...]:
-        return _runs(self.random, tuple(sorted(params.items())))
-
-
-@cache
-def _runs(random_: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
-    policies = {a: RandomPolicy() for a in random_}
-    return tuple(
-        summitsim.run(SCENARIO, seed=s, params=dict(params), policies=policies, rationales=False)
-        for s in range(N)
-    )
-
-
-AI = Plays("the AI")
-RANDOM_NEGOTIATORS = Plays("both negotiators at random", ("united_states", "north_korea"))
+AI = Plays("the AI", SCENARIO, N)
+RANDOM_NEGOTIATORS = Plays(
+    "both negotiators at random", SCENARIO, N, ("united_states", "north_korea")
+)
 
 
 def summit(r: Any) -> dict[str, Any]:
@@ -73,12 +56,6 @@ def signed(r: Any) -> bool:
 def signed_on(r: Any, issue: str, options: set[str]) -> bool:
     neg = summit(r)
     return neg["outcome"] == "signed" and neg["terms"][issue] in options
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    detail: str
 
 
 def compare(

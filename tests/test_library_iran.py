@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pytest
 
 import summitsim
-from summitsim.policies.simple import RandomPolicy
+from tests._library import Plays, Verdict, times
 from tests.test_behaviour import mean_interval, z_means_more
 
 pytestmark = pytest.mark.slow
@@ -34,43 +33,14 @@ N = 100
 Z_MIN = 3.0
 
 
-@dataclass(frozen=True)
-class Plays:
-    name: str
-    random: tuple[str, ...] = ()
-
-    def __call__(self, **params: Any) -> tuple[Any, ...]:
-        return _runs(self.random, tuple(sorted(params.items())))
-
-
-@cache
-def _runs(random: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
-    policies = {a: RandomPolicy() for a in random}
-    return tuple(
-        summitsim.run(SCENARIO, seed=s, params=dict(params), policies=policies, rationales=False)
-        for s in range(N)
-    )
-
-
-AI = Plays("the AI")
-RANDOM_IRAN = Plays("Iran at random", ("iran",))
-
-
-def times(r: Any, actor: str, move: str) -> int:
-    a = r.actions
-    return int(((a.actor == actor) & (a.move == move) & (a.status == "done")).sum())
+AI = Plays("the AI", SCENARIO, N)
+RANDOM_IRAN = Plays("Iran at random", SCENARIO, N, ("iran",))
 
 
 def removed(r: Any) -> float:
     """Thousands of centrifuges the deal removes (0 without a deal)."""
     deals = r.deals()
     return float(deals[0]["terms"]["centrifuges"]) if deals else 0.0
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    detail: str
 
 
 def compare(lo: list[float], hi: list[float], what: str, lo_at: str, hi_at: str) -> Verdict:

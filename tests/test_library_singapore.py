@@ -19,13 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pytest
 
 import summitsim
-from summitsim.policies.simple import RandomPolicy
+from tests._library import Plays, Verdict, share
 from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
@@ -43,29 +42,9 @@ THRESHOLDS = {
 }
 
 
-@dataclass(frozen=True)
-class Plays:
-    name: str
-    random: tuple[str, ...] = ()
-
-    def __call__(self, **params: Any) -> tuple[dict[str, Any], ...]:
-        return _runs(self.random, tuple(sorted(params.items())))
-
-
-@cache
-def _runs(random: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
-    policies = {a: RandomPolicy() for a in random}
-    return tuple(
-        summitsim.run(
-            SCENARIO, seed=s, params=dict(params), policies=policies, rationales=False
-        ).to_dict()
-        for s in range(N)
-    )
-
-
-AI = Plays("the AI")
-RANDOM_DPRK = Plays("North Korea at random", ("north_korea",))
-RANDOM_US = Plays("the United States at random", ("united_states",))
+AI = Plays("the AI", SCENARIO, N, as_dict=True)
+RANDOM_DPRK = Plays("North Korea at random", SCENARIO, N, ("north_korea",), as_dict=True)
+RANDOM_US = Plays("the United States at random", SCENARIO, N, ("united_states",), as_dict=True)
 
 
 def statement(d: dict[str, Any]) -> dict[str, str] | None:
@@ -89,19 +68,9 @@ def took(d: dict[str, Any], actor: str, move: str) -> bool:
     )
 
 
-def share(runs: tuple[dict[str, Any], ...], test: Callable[[dict[str, Any]], bool]) -> float:
-    return sum(bool(test(d)) for d in runs) / len(runs)
-
-
 def cvid(d: dict[str, Any]) -> bool:
     terms = statement(d)
     return terms is not None and terms["denuclearisation"] == "cvid"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    detail: str
 
 
 def resolve_decides_cvid(play: Plays) -> Verdict:

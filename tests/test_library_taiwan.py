@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import pytest
 
 import summitsim
 from summitsim.policies.simple import RandomPolicy
+from tests._library import Plays, Verdict, share, times
 from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
@@ -46,43 +46,10 @@ THRESHOLDS = {
 }
 
 
-@dataclass(frozen=True)
-class Plays:
-    name: str
-    random: tuple[str, ...] = ()
-
-    def __call__(self, **params: Any) -> tuple[Any, ...]:
-        return _runs(self.random, tuple(sorted(params.items())))
-
-
-@cache
-def _runs(random: tuple[str, ...], params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
-    policies = {a: RandomPolicy() for a in random}
-    return tuple(
-        summitsim.run(SCENARIO, seed=s, params=dict(params), policies=policies, rationales=False)
-        for s in range(N)
-    )
-
-
-AI = Plays("the AI")
-RANDOM_TAIWAN = Plays("Taiwan at random", ("taiwan",))
-RANDOM_PRC = Plays("the PRC at random", ("prc",))
-RANDOM_US = Plays("the United States at random", ("united_states",))
-
-
-def times(r: Any, actor: str, move: str) -> int:
-    a = r.actions
-    return int(((a.actor == actor) & (a.move == move) & (a.status == "done")).sum())
-
-
-def share(results: tuple[Any, ...], test: Callable[[Any], bool]) -> float:
-    return sum(bool(test(r)) for r in results) / len(results)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    detail: str
+AI = Plays("the AI", SCENARIO, N)
+RANDOM_TAIWAN = Plays("Taiwan at random", SCENARIO, N, ("taiwan",))
+RANDOM_PRC = Plays("the PRC at random", SCENARIO, N, ("prc",))
+RANDOM_US = Plays("the United States at random", SCENARIO, N, ("united_states",))
 
 
 def red_line_deters_declaration(play: Plays) -> Verdict:
