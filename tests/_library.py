@@ -56,6 +56,31 @@ class Verdict:
     detail: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a scenario teaches: ``check`` says whether it holds under a ``Plays``;
+    ``reasons_of`` names the actors whose reasoning it rests on (played at random, they
+    should refute it)."""
+
+    name: str
+    statement: str
+    reasons_of: tuple[str, ...]
+    check: Callable[[Plays], Verdict]
+
+
+def assert_the_ai_teaches(claim: Claim, ai: Plays) -> None:
+    verdict = claim.check(ai)
+    assert verdict.holds, f"{claim.statement}: not so when {ai.name} plays ({verdict.detail})"
+
+
+def assert_random_play_refutes(claims: list[Claim], play: Plays) -> None:
+    """Every claim about the reasoning of an actor ``play`` has play at random fails."""
+    about = [c for c in claims if set(c.reasons_of) & set(play.random)]
+    assert about
+    still = {c.name: v.detail for c in about if (v := c.check(play)).holds}
+    assert not still, f"these claims hold with {play.name}: {still}"
+
+
 def times(r: Any, actor: str, move: str) -> int:
     """How often ``actor`` took ``move`` in run ``r``."""
     a = r.actions

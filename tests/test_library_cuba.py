@@ -20,14 +20,20 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 import summitsim
-from tests._library import Plays, Verdict, share, times
+from tests._library import (
+    Claim,
+    Plays,
+    Verdict,
+    assert_random_play_refutes,
+    assert_the_ai_teaches,
+    share,
+    times,
+)
 from tests.test_behaviour import mean_interval, wilson, z_means_more, z_more
 
 pytestmark = pytest.mark.slow
@@ -97,14 +103,6 @@ def trade_over_pledge_alone(play: Plays) -> Verdict:
     return Verdict(z >= THRESHOLDS["z_min"], detail)
 
 
-@dataclass(frozen=True)
-class Claim:
-    name: str
-    statement: str
-    reasons_of: tuple[str, ...]
-    check: Callable[[Plays], Verdict]
-
-
 CLAIMS = [
     Claim(
         "resolve_blocks_deal",
@@ -135,16 +133,12 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_the_ai_teaches_the_lesson(claim):
-    verdict = claim.check(AI)
-    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+    assert_the_ai_teaches(claim, AI)
 
 
 @pytest.mark.parametrize("play", [RANDOM_SOVIET, RANDOM_US], ids=lambda p: p.name)
 def test_random_play_refutes_every_claim_about_reasoning(play):
-    about = [c for c in CLAIMS if set(c.reasons_of) & set(play.random)]
-    assert about
-    still = {c.name: v.detail for c in about if (v := c.check(play)).holds}
-    assert not still, f"these claims hold with {play.name}: {still}"
+    assert_random_play_refutes(CLAIMS, play)
 
 
 def test_covert_work_is_hidden_until_detected():

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 import summitsim
-from tests._library import Plays, Verdict
+from tests._library import Plays, Verdict, assert_the_ai_teaches
 from tests._stats import z_more
 
 pytestmark = pytest.mark.slow
@@ -124,8 +124,7 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_the_ai_teaches_the_lesson(claim):
-    verdict = claim.check(AI)
-    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+    assert_the_ai_teaches(claim, AI)
 
 
 def test_random_play_refutes_every_claim():

@@ -16,14 +16,12 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 import summitsim
-from tests._library import Plays, Verdict, times
+from tests._library import Claim, Plays, Verdict, assert_the_ai_teaches, times
 from tests.test_behaviour import mean_interval, z_means_more
 
 pytestmark = pytest.mark.slow
@@ -70,14 +68,6 @@ def strike_threat_holds_work_back(play: Plays) -> Verdict:
     return compare(firm, lax, "secret work", "credibility 1", "credibility 0")
 
 
-@dataclass(frozen=True)
-class Claim:
-    name: str
-    statement: str
-    reasons_of: tuple[str, ...]
-    check: Callable[[Plays], Verdict]
-
-
 CLAIMS = [
     Claim(
         "enrichment_sets_the_cut",
@@ -102,8 +92,7 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_the_ai_teaches_the_lesson(claim):
-    verdict = claim.check(AI)
-    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+    assert_the_ai_teaches(claim, AI)
 
 
 def test_random_play_refutes_every_claim_about_reasoning():

@@ -17,14 +17,19 @@ shares are 0 or 1; the breaking is drawn. Re-measure when the AI or the scenario
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 import summitsim
-from tests._library import Plays, Verdict, share
+from tests._library import (
+    Claim,
+    Plays,
+    Verdict,
+    assert_random_play_refutes,
+    assert_the_ai_teaches,
+    share,
+)
 from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
@@ -103,14 +108,6 @@ def exercise_red_line_keeps_suspension(play: Plays) -> Verdict:
     return Verdict(z >= THRESHOLDS["z_min"], detail)
 
 
-@dataclass(frozen=True)
-class Claim:
-    name: str
-    statement: str
-    reasons_of: tuple[str, ...]
-    check: Callable[[Plays], Verdict]
-
-
 CLAIMS = [
     Claim(
         "resolve_decides_cvid",
@@ -135,16 +132,12 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_the_ai_teaches_the_lesson(claim: Claim) -> None:
-    verdict = claim.check(AI)
-    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+    assert_the_ai_teaches(claim, AI)
 
 
 @pytest.mark.parametrize("play", [RANDOM_DPRK, RANDOM_US], ids=lambda p: p.name)
 def test_random_play_refutes_every_claim_about_reasoning(play: Plays) -> None:
-    about = [c for c in CLAIMS if set(c.reasons_of) & set(play.random)]
-    assert about
-    still = {c.name: v.detail for c in about if (v := c.check(play)).holds}
-    assert not still, f"these claims hold with {play.name}: {still}"
+    assert_random_play_refutes(CLAIMS, play)
 
 
 def test_secret_production_is_hidden_until_detected() -> None:

@@ -17,15 +17,21 @@ when the AI or the scenario changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 import summitsim
 from summitsim.policies.simple import RandomPolicy
-from tests._library import Plays, Verdict, share, times
+from tests._library import (
+    Claim,
+    Plays,
+    Verdict,
+    assert_random_play_refutes,
+    assert_the_ai_teaches,
+    share,
+    times,
+)
 from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
@@ -84,14 +90,6 @@ def carriers_not_the_strait(play: Plays) -> Verdict:
     return Verdict(ok, f"carrier sent {sent:.2f}, through the strait {transit:.2f}")
 
 
-@dataclass(frozen=True)
-class Claim:
-    name: str
-    statement: str
-    reasons_of: tuple[str, ...]
-    check: Callable[[Plays], Verdict]
-
-
 CLAIMS = [
     Claim(
         "red_line_deters_declaration",
@@ -116,16 +114,12 @@ CLAIMS = [
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.name)
 def test_the_ai_teaches_the_lesson(claim: Claim) -> None:
-    verdict = claim.check(AI)
-    assert verdict.holds, f"{claim.statement}: not so when {AI.name} plays ({verdict.detail})"
+    assert_the_ai_teaches(claim, AI)
 
 
 @pytest.mark.parametrize("play", [RANDOM_TAIWAN, RANDOM_PRC, RANDOM_US], ids=lambda p: p.name)
 def test_random_play_refutes_every_claim_about_reasoning(play: Plays) -> None:
-    about = [c for c in CLAIMS if set(c.reasons_of) & set(play.random)]
-    assert about
-    still = {c.name: v.detail for c in about if (v := c.check(play)).holds}
-    assert not still, f"these claims hold with {play.name}: {still}"
+    assert_random_play_refutes(CLAIMS, play)
 
 
 def test_the_build_up_is_hidden_until_detected() -> None:
