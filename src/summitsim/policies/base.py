@@ -205,7 +205,7 @@ def _reason(c: Compiled, r: Rationale) -> str:
 
 
 def _expectation(c: Compiled, r: Rationale) -> str:
-    """ ", expecting China to press Moscow quietly (about a 60% chance)": the most likely
+    """ ", expecting Beta to open its ports (about a 60% chance)": the most likely
     move of the other actor that mattered most to the choice, if one was expected."""
     for j, option, p in r.expected:
         if option and p >= 0.25:

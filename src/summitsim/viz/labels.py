@@ -3,13 +3,13 @@
 Every view (dashboard pages, the static report, the classroom) asks :class:`Labels`::
 
     labels = Labels.from_spec(spec)              # or Labels.for_result(result)
-    labels.name("variable", "dprk_munitions_shipped")   # "North Korean munitions shipped"
-    labels.unit("variable", "dprk_munitions_shipped")   # "thousand containers"
-    labels.slot("rel:russia:china")                     # "Russia–China relation"
-    labels.name("column", "crossed_seoul_missile_tech") # a sweep column, in words
+    labels.name("variable", "grain_shipped")     # "Grain shipped" (or its label:)
+    labels.unit("variable", "grain_shipped")     # "thousand tonnes"
+    labels.slot("rel:alpha:beta")                # "Alpha–Beta relation"
+    labels.name("column", "crossed_no_blockade") # a sweep column, in words
 
 A name is the scenario's ``label:`` if it has one, else the actor's or move's ``name``, else
-one made from the id ("seoul_credibility" -> "Seoul credibility"), so files without labels
+one made from the id ("alpha_credibility" -> "Alpha credibility"), so files without labels
 still read as words. Kinds: ``actor``, ``move``, ``variable``, ``relation`` (a ``rel:a:b``
 slot), ``slot`` (a variable or a relation slot), ``parameter``, ``outcome``, ``red_line``,
 ``inject``, ``by`` (who decided: ``ai``, ``red_line``, ...), ``option`` (moves joined by
@@ -79,8 +79,8 @@ RELATION_UNIT = "score, −1 to +1"
 
 
 def humanize(ident: str) -> str:
-    """A readable name made from a snake_case id: ``seoul_credibility`` -> ``Seoul
-    credibility``, ``dprk_resources`` -> ``DPRK resources``."""
+    """A readable name made from a snake_case id: ``alpha_credibility`` -> ``Alpha
+    credibility``, ``un_votes`` -> ``UN votes`` (known acronyms in capitals)."""
     words = [w for w in re.split(r"[_\s]+", str(ident)) if w]
     if not words:
         return str(ident)

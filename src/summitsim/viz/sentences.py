@@ -1,7 +1,7 @@
 """Scenario expressions and interests as sentences a student can read.
 
-``china_influence < 50 - 25 * beijing_tolerance`` becomes "China's influence in Pyongyang is
-below 42.5 (= 50 − 25 × Beijing's tolerance [0.3])": names come from
+``stock < 50 - 25 * tolerance`` becomes "Beta's grain stock is below 42.5
+(= 50 − 25 × Alpha's tolerance [0.3])": names come from
 :class:`~summitsim.viz.labels.Labels`, and every part that depends only on parameters is
 worked out with the parameter values given (the defaults unless others are passed). The
 expression was checked when the scenario was loaded; here it is only parsed and read, never
@@ -121,7 +121,7 @@ class _Reader:
 
     def formula(self, n: ast.AST) -> str:
         """A parameter-only part spelled out, each parameter with its value in brackets:
-        ``75 − 25 × Beijing's tolerance [0.3]``."""
+        ``75 − 25 × Alpha's tolerance [0.3]``."""
         return self._formula(n)
 
     def _formula(self, n: ast.AST) -> str:
@@ -231,8 +231,8 @@ def amount(
 def interest(
     it: Interest, spec: Scenario, labels: Labels, params: Mapping[str, Any] | None = None
 ) -> str:
-    """``not losing its grip on Pyongyang: wants China's influence in Pyongyang (index) to
-    stay above 67.5 (= 75 − 25 × Beijing's tolerance [0.3]); weight 8``."""
+    """``a full granary: wants Beta's grain stock (tonnes) to stay above 67.5
+    (= 75 − 25 × Alpha's tolerance [0.3]); weight 8``."""
     if it.variable is not None:
         target = labels.with_unit("variable", it.variable)
     else:
@@ -257,7 +257,7 @@ def credibility(
     expr: Any, spec: Scenario, labels: Labels, params: Mapping[str, Any] | None = None
 ) -> str:
     """A red line's credibility as a percentage, with how it is worked out if it depends on
-    parameters: ``80% (Seoul's credibility)``."""
+    parameters: ``80% (Alpha's credibility)``."""
     reader = _Reader(spec, labels, defaults(spec) if params is None else params)
     node = _parse(expr)
     try:
