@@ -90,3 +90,18 @@ def times(r: Any, actor: str, move: str) -> int:
 def share(results: tuple[Any, ...], test: Callable[[Any], bool]) -> float:
     """The share of runs for which ``test`` holds."""
     return sum(bool(test(r)) for r in results) / len(results)
+
+
+def covert_found(scenario: str, move: str, seeds: int = 20) -> int:
+    """How many times ``move`` (covert) was detected over ``seeds`` runs of the AI, checking
+    that no detection is marked before the turn the move was taken."""
+    found = 0
+    for seed in range(seeds):
+        d = summitsim.run(scenario, seed=seed).to_dict()
+        for turn in d["turns"]:
+            for act in turn["actions"]:
+                seen = act.get("detected_turn")
+                if act["move"] == move and act.get("covert") and seen:
+                    found += 1
+                    assert seen >= turn["turn"], (seed, turn["turn"], seen)
+    return found

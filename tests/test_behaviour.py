@@ -17,7 +17,6 @@ play does (both measured and written down beside it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,6 +26,7 @@ import pytest
 import summitsim
 from summitsim.engine.registry import get_compiled
 from summitsim.policies.simple import RandomPolicy, ScriptedPolicy
+from tests._library import Claim, Verdict, share
 from tests._stats import wilson, z_more
 
 pytestmark = pytest.mark.slow
@@ -154,25 +154,7 @@ def turns_done(r: Any, actor: str, move: str, by_choice: bool = False) -> list[i
     ]
 
 
-def share(results: Results, test: Callable[[Any], bool]) -> float:
-    return sum(bool(test(r)) for r in results) / len(results)
-
-
 # ----- the claims --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Verdict:
-    holds: bool
-    detail: str
-
-
-@dataclass(frozen=True)
-class Claim:
-    name: str
-    statement: str
-    reasons_of: tuple[str, ...]  # whose reasoning it is about: random play there refutes it
-    check: Callable[[Plays], Verdict]
-
-
 def summit_turns(r: Any) -> dict[str, str] | None:
     """The terms signed at the summit (turn 1), or None."""
     return next((d["terms"] for d in r.deals() if d["deal"] == "summit" and d["turn"] == 1), None)

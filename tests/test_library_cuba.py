@@ -24,13 +24,13 @@ from typing import Any
 
 import pytest
 
-import summitsim
 from tests._library import (
     Claim,
     Plays,
     Verdict,
     assert_random_play_refutes,
     assert_the_ai_teaches,
+    covert_found,
     share,
     times,
 )
@@ -144,13 +144,4 @@ def test_random_play_refutes_every_claim_about_reasoning(play):
 def test_covert_work_is_hidden_until_detected():
     """The engine's covert-move machinery as the scenario uses it: a detected construction
     is marked with the turn it was found, never before the turn it was taken."""
-    found = 0
-    for seed in range(20):
-        r = summitsim.run(SCENARIO, seed=seed)
-        for turn in r.to_dict()["turns"]:
-            for act in turn["actions"]:
-                seen = act.get("detected_turn")
-                if act["move"] == "continue_construction" and act.get("covert") and seen:
-                    found += 1
-                    assert seen >= turn["turn"]
-    assert found > 0
+    assert covert_found(SCENARIO, "continue_construction", 20) > 0

@@ -28,6 +28,7 @@ from tests._library import (
     Verdict,
     assert_random_play_refutes,
     assert_the_ai_teaches,
+    covert_found,
     share,
 )
 from tests._stats import wilson, z_more
@@ -143,15 +144,7 @@ def test_random_play_refutes_every_claim_about_reasoning(play: Plays) -> None:
 def test_secret_production_is_hidden_until_detected() -> None:
     """A covert move is marked with the turn it was found, never before the turn it was
     taken, and the record's level of detection is reachable."""
-    found = 0
-    for seed in range(20):
-        d = summitsim.run(SCENARIO, seed=seed).to_dict()
-        for turn in d["turns"]:
-            for act in turn["actions"]:
-                seen = act.get("detected_turn")
-                if act["move"] == "produce_in_secret" and act.get("covert") and seen:
-                    found += 1
-                    assert seen >= turn["turn"]
+    found = covert_found(SCENARIO, "produce_in_secret", 20)
     assert found > 0
 
 

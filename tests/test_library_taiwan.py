@@ -29,6 +29,7 @@ from tests._library import (
     Verdict,
     assert_random_play_refutes,
     assert_the_ai_teaches,
+    covert_found,
     share,
     times,
 )
@@ -125,15 +126,7 @@ def test_random_play_refutes_every_claim_about_reasoning(play: Plays) -> None:
 def test_the_build_up_is_hidden_until_detected() -> None:
     """The covert build-up is marked with the turn it was found, never before the turn it
     was taken; surveillance finds it in some runs."""
-    found = 0
-    for seed in range(20):
-        d = summitsim.run(SCENARIO, seed=seed).to_dict()
-        for turn in d["turns"]:
-            for act in turn["actions"]:
-                seen = act.get("detected_turn")
-                if act["move"] == "build_up_secretly" and act.get("covert") and seen:
-                    found += 1
-                    assert seen >= turn["turn"]
+    found = covert_found(SCENARIO, "build_up_secretly", 20)
     assert found > 0
 
 
