@@ -406,3 +406,53 @@ def test_hand_values_are_consistent():
     assert logistic(6 * (1 - 0.3 / 0.5)) == pytest.approx(0.9168, abs=1e-4)
     assert symmetric_qre("game-chicken", 2.0) ** 2 == pytest.approx(0.031, abs=1e-3)
     assert math.isclose(1 / 3 * 2 / 3 * 2, 4 / 9)
+
+
+# ----- where the branch cannot be followed ---------------------------------------------------
+
+
+def _chicken_game():
+    from summitsim.engine.model import SummitModel
+    from summitsim.policies.ai import build_game
+
+    model = SummitModel(scenario_path("game-chicken"), seed=0, collect=False)
+    return build_game(model.observe(0).view)
+
+
+@pytest.mark.parametrize("jump_works", [True, False])
+def test_a_fold_in_the_branch_costs_a_bounded_number_of_tries(monkeypatch, jump_works):
+    """Past a point where no step along the branch can be solved (as at a fold), the solver
+    splits the step MAX_SPLIT times, then tries one jump straight to full precision: the
+    answer is that equilibrium if the jump lands, else the last point reached, with its
+    residual reported (the rationale says so)."""
+    from summitsim.policies import ai
+    from summitsim.policies import game as g
+
+    exact = g.quantal_equilibrium(_chicken_game())
+    real = g._solve_at
+    tries: list[float] = []
+
+    def folded(game, start, coupled, scale, tol):
+        tries.append(scale)
+        jump = scale == 1.0 and tries.count(1.0) == 2
+        if scale > 0.3 and not (jump and jump_works):
+            return None
+        return real(game, start, coupled, scale, tol)
+
+    monkeypatch.setattr(g, "_solve_at", folded)
+    game = _chicken_game()
+    sigma = g.quantal_equilibrium(game)
+    assert len(tries) <= 2 * g.MAX_SPLIT + 2
+    assert tries.count(1.0) == 2  # the step itself, then the one jump
+    concept = ai._concept(game, game.players[0].actor)
+    if jump_works:
+        assert game.jumped and game.unsolved == 0.0
+        pairs = zip(sigma, exact, strict=True)
+        gaps = [abs(a - b) for s, t in pairs for a, b in zip(s, t, strict=True)]
+        assert max(gaps) < 1e-6
+        assert concept == "logit QRE (off the traced branch)"
+    else:
+        assert not game.jumped
+        assert game.unsolved == pytest.approx(g._residual(game, sigma, game.coupled, 1.0))
+        assert game.unsolved > 1e-3  # the last point reached is not the full-precision QRE
+        assert concept.startswith("logit QRE (not fully converged")

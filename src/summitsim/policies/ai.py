@@ -318,6 +318,8 @@ def _concept(game: TurnGame, actor: CActor) -> str:
         return f"level-{actor.depth}"
     if game.unsolved > 1e-6:  # the solver gave up somewhere on the branch: say so
         return f"logit QRE (not fully converged: residual {game.unsolved:.1e})"
+    if game.jumped:  # an equilibrium, found past a point where the branch could not be followed
+        return "logit QRE (off the traced branch)"
     return "logit QRE"
 
 

@@ -220,6 +220,7 @@ class TurnGame:
         self.x = view.x
         self.players = players
         self.unsolved = 0.0  # the largest residual left where the solver gave up (0: none)
+        self.jumped = False  # the branch could not be followed to the end; a jump reached it
         self.slots = _slot_models(players)
         parts = [_actor_parts(p.actor) for p in players]
         self.fns = [fns for fns, _ in parts]
@@ -426,28 +427,43 @@ def _stages(game: TurnGame, coupled: list[int]) -> list[float]:
 
 def _continue(game: TurnGame, sigma: list[Mixed], coupled: list[int]) -> None:
     """Follow the branch stage by stage; a stage that cannot be solved from the last one is
-    split in two (up to MAX_SPLIT times), as a path-follower shortens its step."""
+    split in two (up to MAX_SPLIT times), as a path-follower shortens its step. Where even
+    the shortest step fails (the branch folds back, or the solver cannot follow it), the
+    branch is left there: one jump straight to full precision is tried from the last point
+    reached; if that fails too, that point is the answer, and ``game.unsolved`` says how far
+    it is from an equilibrium at full precision."""
     lo = 0.0
     for scale in _stages(game, coupled):
-        _follow(game, sigma, coupled, lo, scale, 0)
+        if not _follow(game, sigma, coupled, lo, scale, 0):
+            found = _solve_at(game, sigma, coupled, 1.0, TOL)
+            if found is None:
+                game.unsolved = max(game.unsolved, _residual(game, sigma, coupled, 1.0))
+                return
+            for i, s in zip(coupled, found, strict=True):
+                sigma[i] = s
+            game.jumped = True
+            return
         lo = scale
 
 
 def _follow(
     game: TurnGame, sigma: list[Mixed], coupled: list[int], lo: float, hi: float, depth: int
-) -> None:
+) -> bool:
+    """Move ``sigma`` along the branch from precision scale ``lo`` to ``hi``; False if the
+    step could not be taken even when split MAX_SPLIT times (``sigma`` is then the last
+    point reached)."""
     tol = TOL if hi == 1.0 else STAGE_TOL  # on the way, close is enough to stay on the branch
     found = _solve_at(game, sigma, coupled, hi, tol)
     if found is not None:
         for i, s in zip(coupled, found, strict=True):
             sigma[i] = s
-        return
+        return True
     if depth >= MAX_SPLIT:
-        game.unsolved = max(game.unsolved, _residual(game, sigma, coupled, hi))
-        return
+        return False
     mid = 0.5 * (lo + hi)
-    _follow(game, sigma, coupled, lo, mid, depth + 1)
-    _follow(game, sigma, coupled, mid, hi, depth + 1)
+    return _follow(game, sigma, coupled, lo, mid, depth + 1) and _follow(
+        game, sigma, coupled, mid, hi, depth + 1
+    )
 
 
 def _residual(game: TurnGame, sigma: list[Mixed], coupled: list[int], scale: float) -> float:
