@@ -12,6 +12,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -746,15 +747,48 @@ def test_compare_plays_the_same_runs_in_worker_processes(monkeypatch):
     loaded = summitsim.load_scenario("pyongyang-2024")
     settings = [("a", dict(DEFAULTS)), ("b", {**DEFAULTS, "seoul_credibility": 0.0})]
     monkeypatch.setattr(pc, "_POOL", None)
+    monkeypatch.setattr(pc, "_PLAYED", OrderedDict())
     inline = pc.play_settings(loaded, settings, 5, 6)
     with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn")) as pool:
         monkeypatch.setattr(pc, "_POOL", pool)
+        monkeypatch.setattr(pc, "_PLAYED", OrderedDict())  # nothing kept: all played anew
         split = pc.play_settings(loaded, settings, 5, 6)
     assert split == inline
     expected = [
         summitsim.run(seed=s, params={"seoul_credibility": 0.0}, turns=6).outcomes for s in range(5)
     ]
     assert [r["outcomes"] for r in split["b"]] == expected
+
+
+def test_compare_plays_only_the_runs_it_has_not_played(monkeypatch):
+    """A Compare again, with a setting added and more seeds, plays only the new setting's
+    runs and the new seeds, and gives what playing everything anew gives."""
+    from summitsim.dashboard import page_compare as pc
+
+    loaded = summitsim.load_scenario("pyongyang-2024")
+    a, b = ("a", dict(DEFAULTS)), ("b", {**DEFAULTS, "seoul_credibility": 0.0})
+    c = ("c", {**DEFAULTS, "beijing_tolerance": 0.9})
+    played: list[tuple[float, list[int]]] = []
+    real = pc.play
+
+    def counting(loaded_, params, seeds, turns):
+        played.append((params["seoul_credibility"], list(seeds)))
+        return real(loaded_, params, seeds, turns)
+
+    monkeypatch.setattr(pc, "_POOL", None)
+    monkeypatch.setattr(pc, "_PLAYED", OrderedDict())
+    monkeypatch.setattr(pc, "play", counting)
+    pc.play_settings(loaded, [a, b], 3, 4)
+    assert sum(len(s) for _, s in played) == 6
+    played.clear()
+    again = pc.play_settings(loaded, [a, b, c], 5, 4)
+    assert sorted(len(s) for _, s in played) == [2, 2, 5]  # seeds 3-4 of a and b; all of c
+    assert [len(v) for v in again.values()] == [5, 5, 5]
+    played.clear()
+    fewer = pc.play_settings(loaded, [b], 2, 4)
+    assert played == [] and fewer["b"] == again["b"][:2]
+    monkeypatch.setattr(pc, "_PLAYED", OrderedDict())
+    assert pc.play_settings(loaded, [a, b, c], 5, 4) == again
 
 
 def test_no_compare_worker_outlives_the_dashboard():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import os
 import secrets
@@ -40,7 +41,9 @@ from .widgets import busy, graph, int_control, mark_invalid_js, param_controls, 
 MAX_SETTINGS = 6
 MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × turns (~4 s)
 MAX_KEPT = 8  # recent comparisons kept for their CSV
+MAX_PLAYED = 24  # recent settings whose runs are kept, so a Compare plays only what is new
 _KEPT: OrderedDict[str, str] = OrderedDict()
+_PLAYED: OrderedDict[tuple[str, str, int], list[dict[str, Any]]] = OrderedDict()
 _LOCK = threading.Lock()
 _POOL: Any = None  # worker processes for Compare's runs (see start_pool)
 
@@ -114,30 +117,69 @@ def play(loaded: Any, params: dict[str, Any], seeds: list[int], turns: int) -> l
     ]
 
 
+def _played_key(loaded: Any, params: dict[str, Any], turns: int) -> tuple[str, str, int]:
+    return loaded.sha256, json.dumps(params, sort_keys=True, default=str), turns
+
+
 def play_settings(
-    loaded: Any, settings: list[tuple[str, dict[str, Any]]], n_seeds: int, turns: int
+    loaded: Any,
+    settings: list[tuple[str, dict[str, Any]]],
+    n_seeds: int,
+    turns: int,
+    counts: dict[str, int] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every setting over seeds 0..n_seeds-1: split between the workers when there are any."""
+    """Every setting over seeds 0..n_seeds-1. Runs are deterministic, so the runs of the
+    settings compared lately are kept (``MAX_PLAYED`` settings) and only the seeds not yet
+    played are run: adding a setting, or asking for more seeds, plays only what is new
+    (``counts``, if given, gets how many runs were played and how many were kept)."""
+    keys = [_played_key(loaded, params, turns) for _, params in settings]
+    with _LOCK:
+        have = [list(_PLAYED.get(k, ())) for k in keys]
+    todo = [
+        (i, params, list(range(len(have[i]), n_seeds)))
+        for i, (_, params) in enumerate(settings)
+        if len(have[i]) < n_seeds
+    ]
+    for i, runs in _play_seeds(loaded, todo, turns).items():
+        have[i].extend(runs)
+    if counts is not None:
+        counts["played"] = sum(len(seeds) for _, _, seeds in todo)
+        counts["kept"] = len(settings) * n_seeds - counts["played"]
+    with _LOCK:
+        for k, runs in zip(keys, have, strict=True):
+            if len(runs) >= len(_PLAYED.get(k, ())):
+                _PLAYED[k] = runs
+            _PLAYED.move_to_end(k)
+        while len(_PLAYED) > MAX_PLAYED:
+            _PLAYED.popitem(last=False)
+    return {name: runs[:n_seeds] for (name, _), runs in zip(settings, have, strict=True)}
+
+
+def _play_seeds(
+    loaded: Any, todo: list[tuple[int, dict[str, Any], list[int]]], turns: int
+) -> dict[int, list[dict[str, Any]]]:
+    """The runs of each (setting, params, seeds) in ``todo``, by setting: split between the
+    workers when there are any."""
     global _POOL
-    seeds = list(range(n_seeds))
     pool = _POOL
-    if pool is not None:
+    if pool is not None and todo:
         from concurrent.futures.process import BrokenProcessPool
 
-        per = max(1, math.ceil(n_seeds / pool._max_workers))
+        total = sum(len(seeds) for _, _, seeds in todo)
+        per = max(1, math.ceil(total / len(todo) / pool._max_workers))
         try:
             futures = [
-                (name, pool.submit(play, loaded, params, seeds[k : k + per], turns))
-                for name, params in settings
-                for k in range(0, n_seeds, per)
+                (i, pool.submit(play, loaded, params, seeds[k : k + per], turns))
+                for i, params, seeds in todo
+                for k in range(0, len(seeds), per)
             ]
-            out: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in settings}
-            for name, f in futures:
-                out[name].extend(f.result())
+            out: dict[int, list[dict[str, Any]]] = {i: [] for i, _, _ in todo}
+            for i, f in futures:
+                out[i].extend(f.result())
             return out
         except BrokenProcessPool:  # a worker died: play here from now on
             _POOL = None
-    return {name: play(loaded, params, seeds, turns) for name, params in settings}
+    return {i: play(loaded, params, seeds, turns) for i, params, seeds in todo}
 
 
 def setting_card(spec: Any, i: int, labels: Labels | None = None) -> html.Div:
@@ -492,8 +534,9 @@ def callbacks(app: Any, ctx: DashContext) -> None:
                 field = f"{s}|{exc.field}" if exc.field else None
                 message = error_box(f"{names[s]}: {exc}")
                 return no_update, message, no_update, no_update, no_update, field
+        counts: dict[str, int] = {}
         groups = play_settings(
-            req.scenario, [(names[s], parsed[s]) for s in order], n_seeds, turns_i
+            req.scenario, [(names[s], parsed[s]) for s in order], n_seeds, turns_i, counts
         )
         spec = req.scenario.spec
         names_of = Labels.from_spec(spec)
@@ -507,7 +550,9 @@ def callbacks(app: Any, ctx: DashContext) -> None:
                 _KEPT.popitem(last=False)
         info = (
             f"Compared {len(order)} settings × {n_seeds} seeds, {turns_i} turns "
-            f"({time.perf_counter() - t0:.2f} s on the server)"
+            f"({time.perf_counter() - t0:.2f} s on the server; {counts['played']} runs played"
+            + (f", {counts['kept']} already played" if counts["kept"] else "")
+            + ")"
         )
         return panels, None, info, token, False, None
 
