@@ -1027,7 +1027,8 @@ def compare_bands_figure(
             continue
         arr = series(results, variable)
         xs = list(range(arr.shape[1]))
-        lo, med, hi = (np.nanquantile(arr, q, axis=0) for q in (lo_q, 0.5, hi_q))
+        qs = [lo_q, 0.5, hi_q]  # np.quantile is the same as nanquantile, and much faster
+        lo, med, hi = (np.nanquantile if np.isnan(arr).any() else np.quantile)(arr, qs, axis=0)
         c = color(i)
         fig.add_trace(
             go.Scatter(
