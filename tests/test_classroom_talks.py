@@ -345,3 +345,37 @@ def test_only_a_game_with_deals_has_the_negotiation_parts(tmp_path):
         assert ("t-talks" in team) == ("i-talks" in ins) == ("t-deal-send" in deps)
         assert ("t-talks" in team) is (name == "deals")
         gen.close()
+
+
+def test_a_move_a_deal_makes_legal_is_on_the_menu_once_the_talks_are_over(tmp_path):
+    """A move that needs what the open turn's deal gives is not offered (nor taken) while the
+    talks go on, is offered and taken once they end in a signature, and is played at the
+    close: the menu is worked out after the open turn's talks."""
+    from summitsim.classroom.views import move_menu
+
+    text = DATA.read_text().replace(
+        "moves:\n  wait:",
+        "moves:\n  spend:\n    name: Spend the pot\n    description: A spends its part\n"
+        '    by: [a]\n    when: "a_share >= 5"\n  wait:',
+    )
+    path = tmp_path / "deal-gated.yaml"
+    path.write_text(text)
+    create(tmp_path / "g.sqlite", new_def(str(path), ["a", "b"], seed=0))
+    store = GameStore(tmp_path / "g.sqlite")
+
+    def offered() -> set[str]:
+        model = store.menu_model(store.state())
+        obs = model.observe(model.compiled.actor_index["a"])
+        return {m.move for m in move_menu(model, obs) if m.available}
+
+    assert "spend" not in offered()
+    with pytest.raises(GameError):
+        store.submit("a", "spend")
+    store.reply("a", "split", 0, "offer", ["7"])
+    assert "spend" not in offered()  # B's reply is due: nothing signed yet
+    store.reply("b", "split", 0, "accept")
+    assert "spend" in offered()
+    store.submit("a", "spend", "we can afford it now")
+    store.close_turn()
+    (played,) = [a for a in store.result(store.state())["turns"][1]["actions"] if a["actor"] == "a"]
+    assert (played["move"], played["status"]) == ("spend", "done")

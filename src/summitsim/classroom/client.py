@@ -140,7 +140,7 @@ class Client:
         )
         return r.status_code, self.message(r, "t-msg"), time.perf_counter() - t
 
-    def team_view(self, seen: int = -1) -> Any:
+    def team_view(self, seen: Any = -1) -> Any:
         return self.callback(
             TEAM_VIEW,
             [("t-tick", "n_intervals", 1), ("t-msg", "children", None)],

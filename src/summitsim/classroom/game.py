@@ -448,6 +448,8 @@ class OpenTalks:
     turn: int
     negotiations: list[dict[str, Any]] = field(default_factory=list)
     due: NeedsReply | None = None
+    # the model after the open turn's talks, once they are over (None while a reply is due)
+    model: SummitModel | None = field(default=None, repr=False, compare=False)
 
     def party_to(self, actor: str) -> list[dict[str, Any]]:
         return [n for n in self.negotiations if actor in n["parties"]]
@@ -470,7 +472,7 @@ def open_talks(gdef: GameDef, closed: list[ClosedTurn], answers: Iterable[Answer
     held = [result.negotiation_dict(n) for n in model.deals.record if n.turn == turn]
     if due is not None and held:
         held[-1]["outcome"] = "open"
-    return OpenTalks(turn, held, due)
+    return OpenTalks(turn, held, due, model if due is None else None)
 
 
 # --------------------------------------------------------------------------------------

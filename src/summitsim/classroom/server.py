@@ -427,16 +427,19 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
         elif not store.finished(s):
             status += [html.Br(), html.Span("You have not submitted a move yet.", id="t-my-move")]
         fresh = ctx.triggered_id == "t-msg"
-        if seen == s.version:
+        key = list(s.talks_key)  # a close or undo, or a negotiation reply of the open turn
+        if seen == key:
             return (status, *[no_update] * 12, False if fresh else no_update)
+        new_turn = not isinstance(seen, list) or not seen or seen[0] != s.version
         model = store.model(s)
         me = c.actor_index[actor]
         multi = c.actors[me].capacity > 1
         opts: list[dict[str, Any]] = []
         note, rules, heading = "", None, "Your move"
         if not store.finished(s):
-            obs = model.observe(me)
-            menu = move_menu(model, obs)
+            chosen_in = store.menu_model(s)  # after the open turn's talks, once they are over
+            obs = chosen_in.observe(me)
+            menu = move_menu(chosen_in, obs)
             opts = move_options(menu, multi)
             note = capacity_note(c, obs)
             heading = f"Your move for {turn_title(c, s.turn, 'turn')}"
@@ -456,9 +459,10 @@ def create_app(store: GameStore, throttle: signin.Throttle | None = None) -> Any
             world_view(model),
             history_view(c, result, you=actor),
             charts_view(c, result, store.gdef.turns),
-            s.version,
-            [] if multi else None,  # a new turn (or a fresh page): no move chosen yet
-            "",
+            key,
+            # a new turn (or a fresh page): no move chosen yet; a reply in the talks keeps it
+            ([] if multi else None) if new_turn else no_update,
+            "" if new_turn else no_update,
             last_turn(c, result, you=actor),
             heading,
             note,

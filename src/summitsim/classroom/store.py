@@ -308,6 +308,16 @@ class GameStore:
             self._cache[s.version] = model
         return model
 
+    def menu_model(self, s: GameState) -> Any:
+        """The model the open turn's moves are chosen in: after that turn's talks once they
+        are over (a deal signed there can make moves legal or not), else after the closed
+        turns (a move chosen before the talks end is checked again when the turn closes)."""
+        if self.compiled.deals and not self.finished(s):
+            after = self.open_talks(s).model
+            if after is not None:
+                return after
+        return self.model(s)
+
     def result(self, s: GameState) -> dict[str, Any]:
         key = -s.version - 1
         with self._lock:
@@ -404,7 +414,7 @@ class GameStore:
         text = clean_text(justification)
         s = self.state()
         self._check_open(s, turn)
-        obs = self.model(s).observe(self.compiled.actor_index[actor])
+        obs = self.menu_model(s).observe(self.compiled.actor_index[actor])
         try:
             option = option_for(self.compiled, obs, move.split("+"))
         except ValueError as exc:
