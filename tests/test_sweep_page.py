@@ -255,3 +255,24 @@ def test_no_id_is_visible_on_the_sweep_page(tmp_path, sid, grid):
         assert visible_ids(texts, ids) == []
         assert snake_case_words(texts) == []
         assert watch.errors == [] and watch.external == [], json.dumps(watch.errors)
+
+
+@pytest.mark.parametrize("scenario", ["pyongyang-2024", "hanoi-2019", "game-chicken"])
+def test_the_example_command_is_for_the_scenario_shown_and_runs(scenario, tmp_path):
+    """The page's "no sweep yet?" command names the scenario shown and one of its parameters,
+    and (with fewer replicates) writes the folder the page then says to load."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    import summitsim
+    from summitsim.cli import app
+
+    command, folder = sp.example(summitsim.load_scenario(scenario))
+    args = shlex.split(command)[1:]
+    assert args[:2] == ["sweep", scenario] and f"--out {folder}" in command
+    args[args.index("--replicates") + 1] = "2"
+    args[args.index("--out") + 1] = str(tmp_path / folder)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / folder / "runs.parquet").is_file()

@@ -366,13 +366,25 @@ def views(data: SweepData, outcome: str, x: str | None, y: str | None) -> list[t
 
 
 # ----- the page --------------------------------------------------------------------------------
-EXAMPLE = (
-    "summitsim sweep pyongyang-2024 --out sweep-seoul --grid seoul_credibility=0:1:11 "
-    "--replicates 200"
-)
+def example(loaded: Any) -> tuple[str, str]:
+    """A sweep command for the scenario shown (over its first parameter with a range), and
+    the folder it writes."""
+    spec = loaded.spec
+    name, p = next(((n, p) for n, p in spec.parameters.items() if p.range), (None, None))
+    if name is None or p is None or p.range is None:
+        folder = "sweep-runs"
+        return f"summitsim sweep {loaded.id} --out {folder} --replicates 200", folder
+    folder = f"sweep-{name.split('_')[0]}"
+    lo, hi = p.range
+    return (
+        f"summitsim sweep {loaded.id} --out {folder} --grid {name}={lo:g}:{hi:g}:11 "
+        "--replicates 200",
+        folder,
+    )
 
 
 def layout(ctx: Any, req: Any) -> Any:
+    command, folder = example(req.scenario)
     opts = options()
     first = opts[0]["value"] if opts else None
     return html.Div(
@@ -438,10 +450,8 @@ def layout(ctx: Any, req: Any) -> Any:
                     html.Div(
                         [
                             html.P("No sweep yet? Make one in a terminal, for example:"),
-                            html.Pre(EXAMPLE, className="example"),
-                            html.P(
-                                "then type its folder (sweep-seoul) above and press Load.",
-                            ),
+                            html.Pre(command, className="example"),
+                            html.P(f"then type its folder ({folder}) above and press Load."),
                         ],
                         id="sweep-example",
                         className="info",
