@@ -134,6 +134,32 @@ def test_a_costly_break_is_not_taken_and_the_goods_keep_flowing() -> None:
     assert d["said_vs_did"][0]["status"] == "in_force"
 
 
+BROKE = (
+    "outcomes:\n"
+    '  broke: {description: B broke its word, expr: "did_ever(b, break_supply_goods)", '
+    "type: bool}\n"
+    '  breaks: {description: times broken, expr: "times(b, break_supply_goods)", '
+    "type: number}\n"
+)
+
+
+@pytest.mark.parametrize("break_cost", [None, 1])
+def test_outcomes_can_name_the_moves_that_break_a_commitment(break_cost) -> None:
+    swap = {"outcomes:\n": BROKE}
+    if break_cost is not None:
+        text = "                description: B sends ten goods a turn\n"
+        swap[text] = text + f"                break_cost: {break_cost}\n"
+    outcomes = summitsim.run(scenario(**swap), seed=0).outcomes
+    assert outcomes["broke"] is (break_cost is None)  # broken at turn 4 unless it costs
+    assert outcomes["breaks"] == (1 if break_cost is None else 0)
+
+
+def test_only_the_keeper_of_a_commitment_has_its_break_move() -> None:
+    wrong = BROKE.replace("did_ever(b, break_supply_goods)", "did_ever(a, break_supply_goods)")
+    with pytest.raises(ScenarioError, match="actor 'a' has no move 'break_supply_goods'"):
+        scenario(**{"outcomes:\n": wrong})
+
+
 def test_breaking_a_commitment_lowers_the_breakers_reliability() -> None:
     m = SummitModel(DATA, seed=0)
     b = m.compiled.actor_index["b"]

@@ -358,6 +358,8 @@ class _Builder:
         for mid, move in spec.moves.items():
             for a in move.actors:
                 self.action_of[(a, mid)] = len(self.action_of)
+        for ob in spec.obligations():  # the generated moves that break them, in that order
+            self.action_of[(ob.by, f"break_{ob.id}")] = len(self.action_of)
         self.env = ex.CompileEnv(
             var_index={v: i for i, v in enumerate(spec.variables)},
             rel_index=lambda a, b: self.rel_slot[frozenset((a, b))],
@@ -487,7 +489,9 @@ class _Start:
 def _actions(b: _Builder) -> list[CAction]:
     out = []
     for (aid, mid), index in b.action_of.items():
-        m = b.spec.moves[mid]
+        m = b.spec.moves.get(mid)
+        if m is None:  # a deal's break_<id> move: built with the deals (_DealBuilder)
+            continue
         effects = tuple(b.effect(e) for e in m.effects)
         when, cost = b.fn(m.when), b.fn(m.cost)
         out.append(
@@ -691,6 +695,7 @@ class _DealBuilder:
     def obligation(self, ob: Any, deal: int, issue: int) -> int:
         b = self.b
         index, action = len(self.obligations), len(self.actions)
+        assert b.action_of[(ob.by, f"break_{ob.id}")] == action, "obligations out of order"
         effects = tuple(b.effect(e) for e in ob.on_break)
         cost = b.fn(ob.break_cost)
         self.actions.append(

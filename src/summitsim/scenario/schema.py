@@ -486,6 +486,18 @@ class Scenario(_Strict):
         default_factory=dict, description="negotiated packages (docs/scenarios.md, Deals)"
     )
 
+    def obligations(self) -> list[Obligation]:
+        """Every obligation the deals can create, in the order their ``break_<id>`` moves
+        follow the declared moves (deal, issue, then option)."""
+        out: list[Obligation] = []
+        for deal in self.deals.values():
+            for issue in deal.issues.values():
+                if issue.options is None:
+                    out.extend(issue.obligations)
+                else:
+                    out.extend(ob for o in issue.options for ob in o.obligations)
+        return out
+
 
 def json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema()

@@ -55,6 +55,8 @@ def names_of(spec: Scenario) -> ex.Names:
     for mid, move in spec.moves.items():
         for a in move.actors:
             moves.setdefault(a, set()).add(mid)
+    for ob in spec.obligations():  # breaking a deal's commitment is a move of its keeper
+        moves.setdefault(ob.by, set()).add(f"break_{ob.id}")
     return ex.Names(
         variables=frozenset(spec.variables),
         parameters=frozenset(spec.parameters),
