@@ -268,3 +268,25 @@ def test_an_outcome_true_from_the_start_shows_turn_0():
         t["outcomes"]["done"] = True
     summary = build_report(r).split('<section id="summary">')[1].split("</section>")[0]
     assert "<td>Done</td><td></td><td>yes</td><td>0</td>" in summary
+
+
+def test_the_report_of_a_scenario_file_names_its_terms(tmp_path):
+    """A run of a scenario that is not bundled is reported with the names in its file: the
+    file the result names, while it is unchanged, or the one given with --scenario."""
+    src = tmp_path / "split.yaml"
+    src.write_text((Path(__file__).parent / "data" / "deal-split.yaml").read_text())
+    result = tmp_path / "r.json"
+    assert runner.invoke(app, ["run", str(src), "--quiet", "--json", str(result)]).exit_code == 0
+    named = "Break the commitment: B sends ten goods a turn"
+
+    def report(*extra: str) -> str:
+        out = runner.invoke(
+            app, ["report", str(result), "--light", "-o", str(tmp_path / "r.html"), *extra]
+        )
+        assert out.exit_code == 0, out.output
+        return html.unescape((tmp_path / "r.html").read_text())
+
+    assert named in report()
+    moved = src.rename(tmp_path / "elsewhere.yaml")
+    assert named not in report()  # the file is gone: ids, not wrong names
+    assert named in report("--scenario", str(moved))
