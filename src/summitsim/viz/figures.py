@@ -91,6 +91,37 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
+# Advance widths of the printable ASCII characters (space to ~) in DejaVu Sans, in thousandths
+# of an em: as wide as Verdana's, and wider than Open Sans' or Arial's (Plotly's default font is
+# "Open Sans", verdana, arial, sans-serif).
+# fmt: off
+_CHAR_WIDTHS = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
+    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
+    770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
+    684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
+    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
+    525, 636, 337, 636, 838,
+)
+# fmt: on
+# What Plotly adds to a y axis' widest tick label when it makes room for it (automargin).
+_TICK_LABEL_PAD = 13
+
+
+def text_width(text: str, size: float = 12.0) -> float:
+    """About how many pixels ``text`` takes in Plotly's default font at ``size`` pixels; rather
+    more than less (a character outside ASCII counts one em)."""
+    em = sum(_CHAR_WIDTHS[o - 32] if 32 <= (o := ord(c)) < 127 else 1000 for c in str(text))
+    return size * em / 1000
+
+
+def left_margin(tick_labels: Sequence[str], least: int = 60) -> int:
+    """A left margin in which Plotly fits a y axis' tick labels without growing it (growing it
+    after drawing makes Plotly draw the whole figure a second time)."""
+    widest = max((text_width(t) for t in tick_labels), default=0.0)
+    return max(least, math.ceil(widest) + _TICK_LABEL_PAD + 1)
+
+
 def variables_of(result: Result) -> list[str]:
     """The state variables of a result, in scenario order (relations excluded)."""
     return [k for k in result["turns"][0]["state"] if not k.startswith("rel:")]
@@ -750,7 +781,10 @@ def action_timeline_spec(
             "dtick": 1,
         },
     }
-    return {"data": traces, "layout": _base_dict(layout, title, height)}
+    # room for the actors' names made before drawing: Plotly's automargin would widen it
+    # only after drawing the figure, and then draw it again
+    margin = {"l": left_margin(categories)}
+    return {"data": traces, "layout": _base_dict(layout, title, height, margin=margin)}
 
 
 def _rel_color(v: float) -> str:
