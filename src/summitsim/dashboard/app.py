@@ -285,13 +285,15 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 # Dash fetches Plotly.js (4.8 MB; ~0.1 s to start in the browser) only when the first chart
-# is mounted, after the page's callbacks have answered. The page fetches it at once instead,
-# and starts it as soon as the browser is idle (waiting for the server), unless Dash has begun
-# loading it already; Dash then finds ``window.Plotly`` set.
+# is mounted, after the page's callbacks have answered. The page fetches it at once instead;
+# ``window.summitsimStartPlotly()`` starts it (unless Dash has begun loading it already: Dash
+# then finds ``window.Plotly`` set). The Run page calls it as it sends its first run to the
+# server, so that Plotly.js starts while the server works; other pages start it when the
+# browser is idle, a second after the page has loaded.
 PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"
 JS_START_PLOTLY = """(function () {
     var url = %s;
-    var start = function () {
+    window.summitsimStartPlotly = function () {
         var scripts = Array.from(document.scripts);
         if (window.Plotly || scripts.some(function (e) { return e.getAttribute('src') === url; })) {
             return;
@@ -301,8 +303,15 @@ JS_START_PLOTLY = """(function () {
         s.async = true;
         document.head.appendChild(s);
     };
-    if (window.requestIdleCallback) window.requestIdleCallback(start, {timeout: 2000});
-    else window.setTimeout(start, 0);
+    window.addEventListener('load', function () {
+        window.setTimeout(function () {
+            if (window.requestIdleCallback) {
+                window.requestIdleCallback(window.summitsimStartPlotly, {timeout: 2000});
+            } else {
+                window.summitsimStartPlotly();
+            }
+        }, 1000);
+    });
 })();"""
 
 

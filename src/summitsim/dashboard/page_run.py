@@ -365,8 +365,12 @@ def run_panels(
     return out if deals is None else [*out, deals]
 
 
-# The browser's width, read when the page opens (figures are laid out for it).
-JS_WIDTH = "function(path) { return window.innerWidth; }"
+# The browser's width, read when the page opens (figures are laid out for it); the first run
+# is requested then, and Plotly.js starts while the server works (app.JS_START_PLOTLY).
+JS_WIDTH = """function(path) {
+    if (window.summitsimStartPlotly) window.summitsimStartPlotly();
+    return window.innerWidth;
+}"""
 
 
 def layout(ctx: DashContext, req: PageRequest) -> Any:
