@@ -82,7 +82,13 @@ def color(i: int) -> str:
 
 def wrap(text: str, width: int = 72) -> str:
     """Escape text for a Plotly hover label and break it into lines."""
-    lines = textwrap.wrap(str(text), width=width) or [""]
+    return _wrap(str(text), width)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrap(text: str, width: int) -> str:
+    # runs repeat their rationale sentences: textwrap is slow enough to be worth remembering
+    lines = textwrap.wrap(text, width=width) or [""]
     return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
