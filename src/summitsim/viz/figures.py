@@ -128,6 +128,12 @@ def left_margin(tick_labels: Sequence[str], least: int = 60) -> int:
     return max(least, math.ceil(widest) + _TICK_LABEL_PAD + 1)
 
 
+# TICKS_FIT: the tick labels of the timeline and the action timeline never reach past the
+# figure's edge (fixed margins, ranges padded by half a turn), so Plotly is told not to check
+# each label for it ("allow" instead of "hide past div"): the check measures every label and
+# costs ~20 ms per timeline in the browser, for nothing hidden.
+
+
 def variables_of(result: Result) -> list[str]:
     """The state variables of a result, in scenario order (relations excluded)."""
     return [k for k in result["turns"][0]["state"] if not k.startswith("rel:")]
@@ -409,6 +415,7 @@ def timeline_spec(
             "title": {"text": _turn_axis_title(result) if last_row else ""},
             "showticklabels": True,
             "automargin": False,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
             "nticks": 6,
         }
         yaxis: dict[str, Any] = {
@@ -416,6 +423,7 @@ def timeline_spec(
             "anchor": xa,
             "title": {"text": esc(unit), "font": {"size": 11}, "standoff": 4},
             "automargin": False,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
             "nticks": 5,
         }
         if v.startswith("rel:"):
@@ -449,6 +457,7 @@ def timeline_spec(
         "showticklabels": False,
         "showgrid": True,
         "automargin": False,
+        "ticklabeloverflow": "allow",  # see TICKS_FIT
     }
     layout["yaxis"] = {
         "domain": [round(strip_bottom, 4), strip_top],
@@ -460,6 +469,7 @@ def timeline_spec(
         "showgrid": False,
         "tickfont": {"size": 10},
         "automargin": False,
+        "ticklabeloverflow": "allow",  # see TICKS_FIT
     }
 
     def rl_text(c: dict[str, Any], what: str) -> str:
@@ -785,6 +795,7 @@ def action_timeline_spec(
             "title": {"text": _turn_axis_title(result)},
             "range": [0.5, len(result["turns"]) - 0.3],
             "dtick": 1,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
         },
     }
     # room for the actors' names made before drawing: Plotly's automargin would widen it
