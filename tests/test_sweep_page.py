@@ -153,7 +153,8 @@ def test_sweep_page_in_the_browser(folder):
         page.click("#sweep-load")
         page.wait_for_selector("#sweep-message .ok", timeout=30_000)
         assert "toy-sensitivity, 160 runs" in page.inner_text("#sweep-message")
-        assert not page.locator("#sweep-example").is_visible()
+        # hidden by a callback chained after the one that writes the message
+        page.locator("#sweep-example").wait_for(state="hidden", timeout=30_000)
         # three swept parameters: parallel coordinates, a heatmap of two of them and a curve
         for sel in ("#sweep-parcoords", "#sweep-heatmap", "#sweep-curve"):
             page.wait_for_selector(f"{sel} .js-plotly-plot .main-svg", timeout=30_000)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 import summitsim
@@ -265,6 +267,17 @@ def test_figures_from_a_real_run(real):
     assert n_rel == 6
     last = real["turns"][-1]["state"]
     assert list(rel.data[n_rel].customdata) == [last[s] for s, _, _ in F.relations_of(real)]
+
+
+@pytest.mark.parametrize("name", ["timeline", "escalation", "action_timeline", "relations"])
+def test_figure_dicts_are_valid_and_the_figures_json(real, labels, name):
+    """The dashboard draws the ``*_spec`` dicts: Plotly accepts them as they are (validated)
+    and they are what the ``*_figure`` functions return."""
+    spec = getattr(F, f"{name}_spec")(real, labels=labels)
+    fig = getattr(F, f"{name}_figure")(real, labels=labels)
+    validated = go.Figure(copy.deepcopy(spec))  # raises on a property Plotly does not know
+    assert validated.to_plotly_json() == go.Figure(fig.to_plotly_json()).to_plotly_json()
+    assert json.loads(json.dumps(spec)) == json.loads(pio.to_json(fig, validate=False))
 
 
 # ----- many runs -------------------------------------------------------------------------------

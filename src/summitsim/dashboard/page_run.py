@@ -75,26 +75,31 @@ def kept(ctx: DashContext, request: Any) -> tuple[dict[str, Any], Labels]:
 NARROW = 640  # pixels: a screen at most this wide gets figures laid out for a phone
 
 
-def narrow_layout(fig: Any, kind: str) -> Any:
-    """Adjust a figure for a phone: the title wrapped, fewer turn ticks, legends and the
+def _merge(layout: dict[str, Any], key: str, values: dict[str, Any]) -> None:
+    layout[key] = {**(layout.get(key) or {}), **values}
+
+
+def narrow_layout(fig: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Adjust a figure dict for a phone: the title wrapped, fewer turn ticks, legends and the
     relations network's keys out of the way."""
     import textwrap
 
-    title = fig.layout.title.text if fig.layout.title else None
+    layout = fig["layout"]
+    title = (layout.get("title") or {}).get("text")
     if title and "<br>" not in title and len(title) > 34:
         lines = textwrap.wrap(title, 34)
-        fig.update_layout(
-            title={"text": "<br>".join(lines)},
-            margin={"t": 30 + 22 * len(lines)},
-        )
+        _merge(layout, "title", {"text": "<br>".join(lines)})
+        _merge(layout, "margin", {"t": 30 + 22 * len(lines)})
     if kind == "actions":
-        fig.update_xaxes(dtick=4)
-        fig.update_layout(height=max(int(fig.layout.height or 0), 640), margin={"b": 230})
-        fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
+        for axis in [k for k in layout if k.startswith("xaxis")] or ["xaxis"]:
+            _merge(layout, axis, {"dtick": 4})
+        layout["height"] = max(int(layout.get("height") or 0), 640)
+        _merge(layout, "margin", {"b": 230})
+        _merge(layout, "legend", {"y": -0.12, "yanchor": "top"})
     elif kind == "relations":
-        fig.update_layout(showlegend=False)
+        layout["showlegend"] = False
     elif kind == "escalation":
-        fig.update_layout(height=max(int(fig.layout.height or 0), 480))
+        layout["height"] = max(int(layout.get("height") or 0), 480)
     return fig
 
 
@@ -111,7 +116,7 @@ def panel(
     title = p.title
     fig: Any = None
     if p.kind == "timeline":
-        fig = F.timeline_figure(
+        fig = F.timeline_spec(
             result,
             p.variables or None,
             title=title or "World state",
@@ -119,9 +124,9 @@ def panel(
             columns=1 if narrow else None,
         )
     elif p.kind == "escalation":
-        fig = F.escalation_figure(result, title=title or "Escalation per turn", labels=labels)
+        fig = F.escalation_spec(result, title=title or "Escalation per turn", labels=labels)
     elif p.kind == "actions":
-        fig = F.action_timeline_figure(
+        fig = F.action_timeline_spec(
             result,
             title=title or "Who did what, when (click a marker for the reason)",
             labels=labels,
@@ -141,7 +146,7 @@ def panel(
             className="card panel",
         )
     elif p.kind == "relations":
-        fig = F.relations_figure(result, title=title or "Relations between actors", labels=labels)
+        fig = F.relations_spec(result, title=title or "Relations between actors", labels=labels)
         if narrow:
             narrow_layout(fig, p.kind)
         return html.Div(
@@ -360,8 +365,12 @@ def run_panels(
     return out if deals is None else [*out, deals]
 
 
-# The browser's width, read when the page opens (figures are laid out for it).
-JS_WIDTH = "function(path) { return window.innerWidth; }"
+# The browser's width, read when the page opens (figures are laid out for it); the first run
+# is requested then, and Plotly.js starts while the server works (app.JS_START_PLOTLY).
+JS_WIDTH = """function(path) {
+    if (window.summitsimStartPlotly) window.summitsimStartPlotly();
+    return window.innerWidth;
+}"""
 
 
 def layout(ctx: DashContext, req: PageRequest) -> Any:

@@ -225,8 +225,14 @@ def _cell(c: Any) -> Any:
 
 
 def graph(fig: Any, id_: Any, height: int) -> dcc.Graph:
-    height = max(int(height), int(fig.layout.height or 0))
-    fig.update_layout(height=height)
+    """A chart of a figure (a :class:`plotly.graph_objects.Figure` or a figure dict, which is
+    changed in place), at least ``height`` pixels high."""
+    if isinstance(fig, dict):
+        height = max(int(height), int(fig["layout"].get("height") or 0))
+        fig["layout"]["height"] = height
+    else:
+        height = max(int(height), int(fig.layout.height or 0))
+        fig.update_layout(height=height)
     return dcc.Graph(
         id=id_,
         figure=fig,

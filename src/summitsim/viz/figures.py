@@ -82,13 +82,56 @@ def color(i: int) -> str:
 
 def wrap(text: str, width: int = 72) -> str:
     """Escape text for a Plotly hover label and break it into lines."""
-    lines = textwrap.wrap(str(text), width=width) or [""]
+    return _wrap(str(text), width)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrap(text: str, width: int) -> str:
+    # runs repeat their rationale sentences: textwrap is slow enough to be worth remembering
+    lines = textwrap.wrap(text, width=width) or [""]
     return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def esc(text: Any) -> str:
     """Text for a Plotly label (which reads a little HTML): ``<``, ``>`` and ``&`` escaped."""
     return html.escape(str(text), quote=False)
+
+
+# Advance widths of the printable ASCII characters (space to ~) in DejaVu Sans, in thousandths
+# of an em: as wide as Verdana's, and wider than Open Sans' or Arial's (Plotly's default font is
+# "Open Sans", verdana, arial, sans-serif).
+# fmt: off
+_CHAR_WIDTHS = (
+    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
+    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
+    770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
+    684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
+    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
+    525, 636, 337, 636, 838,
+)
+# fmt: on
+# What Plotly adds to a y axis' widest tick label when it makes room for it (automargin).
+_TICK_LABEL_PAD = 13
+
+
+def text_width(text: str, size: float = 12.0) -> float:
+    """About how many pixels ``text`` takes in Plotly's default font at ``size`` pixels; rather
+    more than less (a character outside ASCII counts one em)."""
+    em = sum(_CHAR_WIDTHS[o - 32] if 32 <= (o := ord(c)) < 127 else 1000 for c in str(text))
+    return size * em / 1000
+
+
+def left_margin(tick_labels: Sequence[str], least: int = 60) -> int:
+    """A left margin in which Plotly fits a y axis' tick labels without growing it (growing it
+    after drawing makes Plotly draw the whole figure a second time)."""
+    widest = max((text_width(t) for t in tick_labels), default=0.0)
+    return max(least, math.ceil(widest) + _TICK_LABEL_PAD + 1)
+
+
+# TICKS_FIT: the tick labels of the timeline and the action timeline never reach past the
+# figure's edge (fixed margins, ranges padded by half a turn), so Plotly is told not to check
+# each label for it ("allow" instead of "hide past div"): the check measures every label and
+# costs ~20 ms per timeline in the browser, for nothing hidden.
 
 
 def variables_of(result: Result) -> list[str]:
@@ -171,9 +214,8 @@ def actor_colors(result: Result) -> dict[str, str]:
 
 
 # ----- layout helpers --------------------------------------------------------------------------
-@functools.cache
-def template() -> go.layout.Template:
-    """A light white template (Plotly's built-in ones cost ~20 ms per figure to copy)."""
+def _template_layout() -> dict[str, Any]:
+    """The layout of :func:`template`, as a new plain dict."""
     axis = {
         "gridcolor": "#EBF0F8",
         "linecolor": "#EBF0F8",
@@ -181,18 +223,27 @@ def template() -> go.layout.Template:
         "zerolinewidth": 1.5,
         "automargin": True,
     }
-    return go.layout.Template(
-        layout={
-            "plot_bgcolor": "white",
-            "paper_bgcolor": "white",
-            "colorway": PALETTE,
-            "font": {"color": "#2a3f5f"},
-            "xaxis": axis,
-            "yaxis": axis,
-            "hovermode": "closest",
-            "title": {"x": 0.02},
-        }
-    )
+    return {
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "colorway": list(PALETTE),
+        "font": {"color": "#2a3f5f"},
+        "xaxis": dict(axis),
+        "yaxis": dict(axis),
+        "hovermode": "closest",
+        "title": {"x": 0.02},
+    }
+
+
+@functools.cache
+def template() -> go.layout.Template:
+    """A light white template (Plotly's built-in ones cost ~20 ms per figure to copy)."""
+    return go.layout.Template(layout=_template_layout())
+
+
+def _figure(spec: dict[str, Any]) -> go.Figure:
+    """A :class:`go.Figure` of a figure dict built here (valid already: not validated again)."""
+    return go.Figure(spec, _validate=False)
 
 
 def _base_layout(
@@ -207,6 +258,27 @@ def _base_layout(
         hoverlabel={"align": "left"},
     )
     return fig
+
+
+def _base_dict(
+    layout: dict[str, Any],
+    title: str | None,
+    height: int | None,
+    legend_y: float = -0.2,
+    margin: Mapping[str, int] | None = None,
+    legend: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What :func:`_base_layout` adds, added to a layout dict (``margin`` and ``legend``
+    override parts of it)."""
+    if title:
+        layout["title"] = {"text": esc(title)}
+    if height is not None:
+        layout["height"] = height
+    layout["template"] = {"layout": _template_layout()}
+    layout["margin"] = {"l": 60, "r": 20, "t": 60 if title else 30, "b": 50, **(margin or {})}
+    layout["legend"] = {"orientation": "h", "y": legend_y, "yanchor": "top", **(legend or {})}
+    layout["hoverlabel"] = {"align": "left"}
+    return layout
 
 
 def _grid(
@@ -273,6 +345,22 @@ def timeline_figure(
 
     Traces: one line per variable (``meta`` = its id, ``name`` = its name), then ``red lines
     crossed``, ``red lines approached`` and ``injects`` (the strip)."""
+    return _figure(
+        timeline_spec(result, variables, title=title, labels=labels, height=height, columns=columns)
+    )
+
+
+def timeline_spec(
+    result: Result,
+    variables: Sequence[str] | None = None,
+    *,
+    title: str | None = "World state over time",
+    labels: LabelsLike = None,
+    height: int | None = None,
+    columns: int | None = None,
+) -> dict[str, Any]:
+    """:func:`timeline_figure` as a plain figure dict (``data``, ``layout``), for the
+    dashboard: building Plotly's objects would cost more than drawing the dict."""
     L = labels_for(result, labels)
     names = list(variables) if variables else variables_of(result)
     state0 = result["turns"][0]["state"]
@@ -327,6 +415,7 @@ def timeline_figure(
             "title": {"text": _turn_axis_title(result) if last_row else ""},
             "showticklabels": True,
             "automargin": False,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
             "nticks": 6,
         }
         yaxis: dict[str, Any] = {
@@ -334,6 +423,7 @@ def timeline_figure(
             "anchor": xa,
             "title": {"text": esc(unit), "font": {"size": 11}, "standoff": 4},
             "automargin": False,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
             "nticks": 5,
         }
         if v.startswith("rel:"):
@@ -367,6 +457,7 @@ def timeline_figure(
         "showticklabels": False,
         "showgrid": True,
         "automargin": False,
+        "ticklabeloverflow": "allow",  # see TICKS_FIT
     }
     layout["yaxis"] = {
         "domain": [round(strip_bottom, 4), strip_top],
@@ -378,6 +469,7 @@ def timeline_figure(
         "showgrid": False,
         "tickfont": {"size": 10},
         "automargin": False,
+        "ticklabeloverflow": "allow",  # see TICKS_FIT
     }
 
     def rl_text(c: dict[str, Any], what: str) -> str:
@@ -457,10 +549,9 @@ def timeline_figure(
                 "line": {"color": CROSSED, "dash": "dash", "width": 1},
             }
         )
-    fig = go.Figure({"data": traces, "layout": layout}, _validate=False)
-    _base_layout(fig, title, int(total), legend_y=-70 / plot_px)
-    fig.update_layout(margin={"b": 70, "l": 120})  # room for the strip's labels
-    return fig
+    # room for the strip's labels
+    _base_dict(layout, title, int(total), legend_y=-70 / plot_px, margin={"b": 70, "l": 120})
+    return {"data": traces, "layout": layout}
 
 
 def _inject_name(L: Labels, inj: Mapping[str, Any]) -> str:
@@ -476,38 +567,52 @@ def escalation_figure(
 ) -> go.Figure:
     """Each actor's escalation score per turn (relative bars, one fixed colour per actor) and
     the total (a line)."""
+    return _figure(escalation_spec(result, title=title, height=height, labels=labels))
+
+
+def escalation_spec(
+    result: Result,
+    *,
+    title: str | None = "Escalation per turn",
+    height: int | None = None,
+    labels: LabelsLike = None,
+) -> dict[str, Any]:
+    """:func:`escalation_figure` as a plain figure dict."""
     L = labels_for(result, labels)
     colours = actor_colors(result)
     turns = [t for t in result["turns"] if "escalation" in t]
     xs = [t["turn"] for t in turns]
     actors = list(result.get("actors", {}))
-    fig = go.Figure()
-    for a in actors:
-        fig.add_trace(
-            go.Bar(
-                x=xs,
-                y=[float(t["escalation"].get(a, 0.0)) for t in turns],
-                name=L.actor(a),
-                marker={"color": colours[a]},
-                meta=a,
-                hovertemplate=f"{esc(L.actor(a))}<br>turn %{{x}}: %{{y:+g}}<extra></extra>",
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=[float(sum(t["escalation"].values())) for t in turns],
-            mode="lines+markers",
-            name="total",
-            line={"color": "#000000", "width": 3},
-            meta="total",
-            hovertemplate="total<br>turn %{x}: %{y:+g}<extra></extra>",
-        )
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "x": xs,
+            "y": [float(t["escalation"].get(a, 0.0)) for t in turns],
+            "name": L.actor(a),
+            "marker": {"color": colours[a]},
+            "meta": a,
+            "hovertemplate": f"{esc(L.actor(a))}<br>turn %{{x}}: %{{y:+g}}<extra></extra>",
+        }
+        for a in actors
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": [float(sum(t["escalation"].values())) for t in turns],
+            "mode": "lines+markers",
+            "name": "total",
+            "line": {"color": "#000000", "width": 3},
+            "meta": "total",
+            "hovertemplate": "total<br>turn %{x}: %{y:+g}<extra></extra>",
+        }
     )
-    fig.update_layout(barmode="relative")
-    fig.update_xaxes(title=_turn_axis_title(result))
-    fig.update_yaxes(title="escalation score")
-    return _base_layout(fig, title, height)
+    layout: dict[str, Any] = {
+        "barmode": "relative",
+        "xaxis": {"title": {"text": _turn_axis_title(result)}},
+        "yaxis": {"title": {"text": "escalation score"}},
+    }
+    return {"data": traces, "layout": _base_dict(layout, title, height)}
 
 
 def action_ref(turn: int, index: int) -> str:
@@ -533,6 +638,28 @@ def action_timeline_figure(
     Traces: one per escalation level used (``name`` = the level in words, ``meta`` =
     ``level:<name>``), then ``red-line response``, ``event``, ``refused``, ``held`` (those
     that occur), then legend-only keys for the shapes (``meta`` = ``key``)."""
+    return _figure(
+        action_timeline_spec(
+            result,
+            title=title,
+            move_names=move_names,
+            show_holds=show_holds,
+            height=height,
+            labels=labels,
+        )
+    )
+
+
+def action_timeline_spec(
+    result: Result,
+    *,
+    title: str | None = "Who did what, when (hover or click a marker for the reason)",
+    move_names: Mapping[str, str] | None = None,
+    show_holds: bool = True,
+    height: int | None = None,
+    labels: LabelsLike = None,
+) -> dict[str, Any]:
+    """:func:`action_timeline_figure` as a plain figure dict."""
     L = labels_for(result, labels)
     move_names = move_names or {}
 
@@ -668,10 +795,13 @@ def action_timeline_figure(
             "title": {"text": _turn_axis_title(result)},
             "range": [0.5, len(result["turns"]) - 0.3],
             "dtick": 1,
+            "ticklabeloverflow": "allow",  # see TICKS_FIT
         },
     }
-    fig = go.Figure({"data": traces, "layout": layout}, _validate=False)
-    return _base_layout(fig, title, height)
+    # room for the actors' names made before drawing: Plotly's automargin would widen it
+    # only after drawing the figure, and then draw it again
+    margin = {"l": left_margin(categories)}
+    return {"data": traces, "layout": _base_dict(layout, title, height, margin=margin)}
 
 
 def _rel_color(v: float) -> str:
@@ -704,6 +834,18 @@ def relations_figure(
     Trace ``k`` for ``k < len(relations)`` is relation ``k``; then come the edge labels
     (``meta`` = ``labels``), the actor nodes (``actors``) and three legend-only keys for the
     edges (``key``)."""
+    return _figure(relations_spec(result, turn, title=title, height=height, labels=labels))
+
+
+def relations_spec(
+    result: Result,
+    turn: int | None = None,
+    *,
+    title: str | None = "Relations between actors",
+    height: int | None = None,
+    labels: LabelsLike = None,
+) -> dict[str, Any]:
+    """:func:`relations_figure` as a plain figure dict (with its frames)."""
     L = labels_for(result, labels)
     colours = actor_colors(result)
     rels = relations_of(result)
@@ -717,8 +859,8 @@ def relations_figure(
     mids = [((x0 + x1) / 2, (y0 + y1) / 2) for (x0, y0), (x1, y1) in ends]
     pairs = [esc(L.slot(slot)) for slot, _, _ in rels]
 
-    # Plain dicts, wrapped once without re-validation at the end: building 25 frames of
-    # validated go.Scatter objects costs ~0.2 s per figure, which the Run button would pay.
+    # Plain dicts: building 25 frames of validated go.Scatter objects costs ~0.2 s per
+    # figure, which the Run button would pay.
     def edge_traces(t: int, full: bool = True) -> list[dict[str, Any]]:
         """The edges and their labels at turn ``t``; for a frame (``full=False``) only what
         changes from turn to turn (Plotly merges a frame into the traces it updates)."""
@@ -864,22 +1006,20 @@ def relations_figure(
         "xaxis": {"visible": False, "range": [-1.75, 1.75], "fixedrange": True},
         "yaxis": {"visible": False, "range": [-1.3, 1.3], "scaleanchor": "x", "fixedrange": True},
     }
-    fig = go.Figure(
-        {
-            "data": [*edge_traces(start), nodes, *keys],
-            "layout": layout,
-            "frames": [
-                {"name": str(t), "data": edge_traces(t, full=False)} for t in range(n_turns + 1)
-            ],
-        },
-        _validate=False,
-    )
-    _base_layout(fig, title, height)
-    fig.update_layout(
+    _base_dict(
+        layout,
+        title,
+        height,
         legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "top"},
         margin={"b": 110},
     )
-    return fig
+    return {
+        "data": [*edge_traces(start), nodes, *keys],
+        "layout": layout,
+        "frames": [
+            {"name": str(t), "data": edge_traces(t, full=False)} for t in range(n_turns + 1)
+        ],
+    }
 
 
 def first_true_turn(result: Result, outcome: str) -> int | None:
