@@ -54,6 +54,7 @@ def report(
     out = output if output is not None else result_file.with_suffix(".html")
     if out.resolve() == result_file.resolve():
         fail(f"error: {out}: the report would overwrite the result file")
+    from ..scenario.schema import Scenario
     from ..viz.labels import scenario_for
     from ..viz.report import build_report, write_plotly_beside
 
@@ -61,7 +62,7 @@ def report(
         if scenario is not None:
             from ..engine.registry import load_scenario
 
-            spec = load_scenario(scenario).spec
+            spec: Scenario | None = load_scenario(scenario).spec
         else:
             spec = scenario_for(data, allow_path=True)
         loaded = None
