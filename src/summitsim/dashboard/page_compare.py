@@ -41,6 +41,7 @@ from .widgets import busy, graph, int_control, mark_invalid_js, param_controls, 
 MAX_SETTINGS = 6
 MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × turns (~4 s)
 MAX_KEPT = 8  # recent comparisons kept for their CSV
+TASKS_PER_WORKER = 8  # Compare's runs are split into about this many tasks per worker
 MAX_PLAYED = 24  # recent settings whose runs are kept, so a Compare plays only what is new
 _KEPT: OrderedDict[str, str] = OrderedDict()
 _PLAYED: OrderedDict[tuple[str, str, int], list[dict[str, Any]]] = OrderedDict()
@@ -165,8 +166,10 @@ def _play_seeds(
     if pool is not None and todo:
         from concurrent.futures.process import BrokenProcessPool
 
+        # a few tasks per worker, so that one slow run (a hard turn to solve) does not leave
+        # the other workers idle while it finishes a long share
         total = sum(len(seeds) for _, _, seeds in todo)
-        per = max(1, math.ceil(total / len(todo) / pool._max_workers))
+        per = max(1, math.ceil(total / (TASKS_PER_WORKER * pool._max_workers)))
         try:
             futures = [
                 (i, pool.submit(play, loaded, params, seeds[k : k + per], turns))
@@ -302,9 +305,9 @@ def compare_panels(
         gid = {"type": "cmp-graph", "kind": p.kind, "index": i}
         if p.kind == "bands":
             for v in p.variables or variables:
-                fig = F.compare_bands_figure(groups, v, title=p.title, labels=labels)
+                spec = F.compare_bands_spec(groups, v, title=p.title, labels=labels)
                 vid = {**gid, "variable": v}
-                out.append(html.Div(graph(fig, vid, p.height), className="card panel"))
+                out.append(html.Div(graph(spec, vid, p.height), className="card panel"))
             continue
         if p.kind == "outcome_frequency":
             fig = F.outcome_frequency_figure(

@@ -1157,71 +1157,90 @@ def compare_bands_figure(
 
     Per setting there are three traces: the upper edge, the lower edge (filled up to the
     upper; in the legend as the band) and the median."""
+    return _figure(
+        compare_bands_spec(
+            groups, variable, quantiles=quantiles, title=title, height=height, labels=labels
+        )
+    )
+
+
+def compare_bands_spec(
+    groups: Mapping[str, Sequence[Result]],
+    variable: str,
+    *,
+    quantiles: tuple[float, float] = (0.25, 0.75),
+    title: str | None = None,
+    height: int | None = None,
+    labels: LabelsLike = None,
+) -> dict[str, Any]:
+    """:func:`compare_bands_figure` as a plain figure dict (what the Compare page draws)."""
     L = _group_labels(groups, labels)
     lo_q, hi_q = quantiles
     share = round((hi_q - lo_q) * 100)
-    fig = go.Figure()
-    unit = L.unit("slot", variable)
+    data: list[dict[str, Any]] = []
     for i, (label, results) in enumerate(groups.items()):
-        if not results:
-            continue
-        arr = series(results, variable)
-        xs = list(range(arr.shape[1]))
-        qs = [lo_q, 0.5, hi_q]  # np.quantile is the same as nanquantile, and much faster
-        lo, med, hi = (np.nanquantile if np.isnan(arr).any() else np.quantile)(arr, qs, axis=0)
-        c = color(i)
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=hi.tolist(),
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-                legendgroup=label,
-                name=f"{label}: {int(hi_q * 100)}th percentile",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=lo.tolist(),
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(c, 0.2),
-                hoverinfo="skip",
-                legendgroup=label,
-                name=f"{label}: middle {share}% of runs",
-                meta=f"band:{label}",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=med.tolist(),
-                mode="lines",
-                line={"color": c, "width": 2.5},
-                name=f"{label}: median (n={len(results)})",
-                legendgroup=label,
-                meta=label,
-                hovertemplate=f"{esc(label)}: median %{{y:.3g}} at turn %{{x}}<extra></extra>",
-            )
-        )
-    fig.update_xaxes(title=_turn_axis_title(_first(groups)))
-    fig.update_yaxes(title=esc(unit) if unit else None)
-    name = L.slot(variable)
+        if results:
+            data += _band_traces(label, results, variable, color(i), (lo_q, hi_q), share)
+    layout: dict[str, Any] = {"xaxis": {"title": {"text": _turn_axis_title(_first(groups))}}}
+    unit = L.unit("slot", variable)
+    if unit:
+        layout["yaxis"] = {"title": {"text": esc(unit)}}
     note = (
         f"line: the median run; shaded: the middle {share}% of runs "
         f"({int(lo_q * 100)}th to {int(hi_q * 100)}th percentile)"
     )
-    shown = title if title is not None else name
-    fig = _base_layout(fig, None, height)
-    fig.update_layout(
-        title={"text": f"{esc(shown)}<br><sup>{esc(note)}</sup>", "x": 0.02},
-        margin={"t": 70},
-    )
-    return fig
+    shown = title if title is not None else L.slot(variable)
+    _base_dict(layout, None, height, margin={"t": 70})
+    layout["title"] = {"text": f"{esc(shown)}<br><sup>{esc(note)}</sup>", "x": 0.02}
+    return {"data": data, "layout": layout}
+
+
+def _band_traces(
+    label: str,
+    results: Sequence[Result],
+    variable: str,
+    c: str,
+    quantiles: tuple[float, float],
+    share: int,
+) -> list[dict[str, Any]]:
+    """One setting's band: its upper edge, its lower edge filled up to it, and its median."""
+    lo_q, hi_q = quantiles
+    arr = series(results, variable)
+    xs = list(range(arr.shape[1]))
+    qs = [lo_q, 0.5, hi_q]  # np.quantile is the same as nanquantile, and much faster
+    lo, med, hi = (np.nanquantile if np.isnan(arr).any() else np.quantile)(arr, qs, axis=0)
+    edge = {"type": "scatter", "x": xs, "mode": "lines", "line": {"width": 0}}
+    return [
+        {
+            **edge,
+            "y": hi.tolist(),
+            "showlegend": False,
+            "hoverinfo": "skip",
+            "legendgroup": label,
+            "name": f"{label}: {int(hi_q * 100)}th percentile",
+        },
+        {
+            **edge,
+            "y": lo.tolist(),
+            "fill": "tonexty",
+            "fillcolor": _rgba(c, 0.2),
+            "hoverinfo": "skip",
+            "legendgroup": label,
+            "name": f"{label}: middle {share}% of runs",
+            "meta": f"band:{label}",
+        },
+        {
+            "type": "scatter",
+            "x": xs,
+            "y": med.tolist(),
+            "mode": "lines",
+            "line": {"color": c, "width": 2.5},
+            "name": f"{label}: median (n={len(results)})",
+            "legendgroup": label,
+            "meta": label,
+            "hovertemplate": f"{esc(label)}: median %{{y:.3g}} at turn %{{x}}<extra></extra>",
+        },
+    ]
 
 
 def outcome_frequencies(results: Sequence[Result]) -> dict[str, tuple[int, int]]:
