@@ -789,6 +789,9 @@ def test_compare_plays_only_the_runs_it_has_not_played(monkeypatch):
     assert played == [] and fewer["b"] == again["b"][:2]
     monkeypatch.setattr(pc, "_PLAYED", OrderedDict())
     assert pc.play_settings(loaded, [a, b, c], 5, 4) == again
+    monkeypatch.setattr(pc, "MAX_PLAYED_RUNS", 8)  # the oldest settings go first
+    pc.play_settings(loaded, [c], 5, 4)
+    assert [len(v) for v in pc._PLAYED.values()] == [5]
 
 
 def test_no_compare_worker_outlives_the_dashboard():

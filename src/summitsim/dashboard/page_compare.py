@@ -43,6 +43,7 @@ MAX_WORK = 12_000  # simulated turns per Compare request: settings × seeds × t
 MAX_KEPT = 8  # recent comparisons kept for their CSV
 TASKS_PER_WORKER = 8  # Compare's runs are split into about this many tasks per worker
 MAX_PLAYED = 24  # recent settings whose runs are kept, so a Compare plays only what is new
+MAX_PLAYED_RUNS = 2000  # ... and at most this many runs in all (about 32 KB each)
 _KEPT: OrderedDict[str, str] = OrderedDict()
 _PLAYED: OrderedDict[tuple[str, str, int], list[dict[str, Any]]] = OrderedDict()
 _LOCK = threading.Lock()
@@ -130,9 +131,10 @@ def play_settings(
     counts: dict[str, int] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Every setting over seeds 0..n_seeds-1. Runs are deterministic, so the runs of the
-    settings compared lately are kept (``MAX_PLAYED`` settings) and only the seeds not yet
-    played are run: adding a setting, or asking for more seeds, plays only what is new
-    (``counts``, if given, gets how many runs were played and how many were kept)."""
+    settings compared lately are kept (``MAX_PLAYED`` settings, ``MAX_PLAYED_RUNS`` runs in
+    all, the oldest dropped first) and only the seeds not yet played are run: adding a
+    setting, or asking for more seeds, plays only what is new (``counts``, if given, gets
+    how many runs were played and how many were kept)."""
     keys = [_played_key(loaded, params, turns) for _, params in settings]
     with _LOCK:
         have = [list(_PLAYED.get(k, ())) for k in keys]
@@ -151,8 +153,9 @@ def play_settings(
             if len(runs) >= len(_PLAYED.get(k, ())):
                 _PLAYED[k] = runs
             _PLAYED.move_to_end(k)
-        while len(_PLAYED) > MAX_PLAYED:
-            _PLAYED.popitem(last=False)
+        kept = sum(len(v) for v in _PLAYED.values())
+        while _PLAYED and (len(_PLAYED) > MAX_PLAYED or kept > MAX_PLAYED_RUNS):
+            kept -= len(_PLAYED.popitem(last=False)[1])
     return {name: runs[:n_seeds] for (name, _), runs in zip(settings, have, strict=True)}
 
 
