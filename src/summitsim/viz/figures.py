@@ -13,16 +13,19 @@ from __future__ import annotations
 import colorsys
 import functools
 import html
+import inspect
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ParamSpec
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..stats import mean_interval, newcombe, wilson
 from .labels import BY_NAMES, ESCALATION_LEVELS, Labels, escalation_level
+
+P = ParamSpec("P")
 
 Result = Mapping[str, Any]
 LabelsLike = Labels | Mapping[str, str] | None
@@ -246,6 +249,23 @@ def _figure(spec: dict[str, Any]) -> go.Figure:
     return go.Figure(spec, _validate=False)
 
 
+def _plotly(spec: Callable[P, dict[str, Any]]) -> Callable[P, go.Figure]:
+    """``NAME_figure`` from ``NAME_spec``: the same figure as a :class:`go.Figure` (the
+    dashboard draws the plain dicts; the report, classroom and tests take either)."""
+
+    def figure(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        return _figure(spec(*args, **kwargs))
+
+    figure.__name__ = figure.__qualname__ = spec.__name__.replace("_spec", "_figure")
+    figure.__doc__ = (
+        f"{spec.__doc__}\n\n    Returns a :class:`go.Figure` (``{spec.__name__}``: a plain dict)."
+    )
+    figure.__signature__ = inspect.signature(spec).replace(  # type: ignore[attr-defined]
+        return_annotation="go.Figure"
+    )
+    return figure
+
+
 def _base_layout(
     fig: go.Figure, title: str | None, height: int | None, legend_y: float = -0.2
 ) -> go.Figure:
@@ -329,27 +349,6 @@ def crossings(result: Result, status: str = "crossed") -> list[dict[str, Any]]:
     ]
 
 
-def timeline_figure(
-    result: Result,
-    variables: Sequence[str] | None = None,
-    *,
-    title: str | None = "World state over time",
-    labels: LabelsLike = None,
-    height: int | None = None,
-    columns: int | None = None,
-) -> go.Figure:
-    """State variables (or relation slots) over turns as small multiples: one small chart per
-    variable, titled with its name, its unit on the y axis. A strip on top marks the turns in
-    which red lines were crossed (``x``, also a dashed line through every chart) or
-    approached (hollow triangles) and events fired (stars); hover them for what happened.
-
-    Traces: one line per variable (``meta`` = its id, ``name`` = its name), then ``red lines
-    crossed``, ``red lines approached`` and ``injects`` (the strip)."""
-    return _figure(
-        timeline_spec(result, variables, title=title, labels=labels, height=height, columns=columns)
-    )
-
-
 def timeline_spec(
     result: Result,
     variables: Sequence[str] | None = None,
@@ -359,8 +358,13 @@ def timeline_spec(
     height: int | None = None,
     columns: int | None = None,
 ) -> dict[str, Any]:
-    """:func:`timeline_figure` as a plain figure dict (``data``, ``layout``), for the
-    dashboard: building Plotly's objects would cost more than drawing the dict."""
+    """State variables (or relation slots) over turns as small multiples: one small chart per
+    variable, titled with its name, its unit on the y axis. A strip on top marks the turns in
+    which red lines were crossed (``x``, also a dashed line through every chart) or
+    approached (hollow triangles) and events fired (stars); hover them for what happened.
+
+    Traces: one line per variable (``meta`` = its id, ``name`` = its name), then ``red lines
+    crossed``, ``red lines approached`` and ``injects`` (the strip)."""
     L = labels_for(result, labels)
     names = list(variables) if variables else variables_of(result)
     state0 = result["turns"][0]["state"]
@@ -554,20 +558,11 @@ def timeline_spec(
     return {"data": traces, "layout": layout}
 
 
+timeline_figure = _plotly(timeline_spec)
+
+
 def _inject_name(L: Labels, inj: Mapping[str, Any]) -> str:
     return str(inj.get("name") or L.name("inject", inj.get("inject")))
-
-
-def escalation_figure(
-    result: Result,
-    *,
-    title: str | None = "Escalation per turn",
-    height: int | None = None,
-    labels: LabelsLike = None,
-) -> go.Figure:
-    """Each actor's escalation score per turn (relative bars, one fixed colour per actor) and
-    the total (a line)."""
-    return _figure(escalation_spec(result, title=title, height=height, labels=labels))
 
 
 def escalation_spec(
@@ -577,7 +572,8 @@ def escalation_spec(
     height: int | None = None,
     labels: LabelsLike = None,
 ) -> dict[str, Any]:
-    """:func:`escalation_figure` as a plain figure dict."""
+    """Each actor's escalation score per turn (relative bars, one fixed colour per actor) and
+    the total (a line)."""
     L = labels_for(result, labels)
     colours = actor_colors(result)
     turns = [t for t in result["turns"] if "escalation" in t]
@@ -615,39 +611,12 @@ def escalation_spec(
     return {"data": traces, "layout": _base_dict(layout, title, height)}
 
 
+escalation_figure = _plotly(escalation_spec)
+
+
 def action_ref(turn: int, index: int) -> str:
     """How a marker of the action timeline names its action: ``"turn:index"``."""
     return f"{turn}:{index}"
-
-
-def action_timeline_figure(
-    result: Result,
-    *,
-    title: str | None = "Who did what, when (hover or click a marker for the reason)",
-    move_names: Mapping[str, str] | None = None,
-    show_holds: bool = True,
-    height: int | None = None,
-    labels: LabelsLike = None,
-) -> go.Figure:
-    """Every action as a marker at (turn, actor). A move's colour is its escalation level
-    (calming, neutral, low, medium, high, severe) and its shape its channel (diplomatic
-    circle, military diamond, economic square, other triangle); red-line responses are
-    crosses, events stars, refused moves hollow and holds faint dots. The hover text names the
-    move and gives the rationale sentence; ``customdata`` is ``[move id, "turn:index"]``.
-
-    Traces: one per escalation level used (``name`` = the level in words, ``meta`` =
-    ``level:<name>``), then ``red-line response``, ``event``, ``refused``, ``held`` (those
-    that occur), then legend-only keys for the shapes (``meta`` = ``key``)."""
-    return _figure(
-        action_timeline_spec(
-            result,
-            title=title,
-            move_names=move_names,
-            show_holds=show_holds,
-            height=height,
-            labels=labels,
-        )
-    )
 
 
 def action_timeline_spec(
@@ -659,7 +628,15 @@ def action_timeline_spec(
     height: int | None = None,
     labels: LabelsLike = None,
 ) -> dict[str, Any]:
-    """:func:`action_timeline_figure` as a plain figure dict."""
+    """Every action as a marker at (turn, actor). A move's colour is its escalation level
+    (calming, neutral, low, medium, high, severe) and its shape its channel (diplomatic
+    circle, military diamond, economic square, other triangle); red-line responses are
+    crosses, events stars, refused moves hollow and holds faint dots. The hover text names the
+    move and gives the rationale sentence; ``customdata`` is ``[move id, "turn:index"]``.
+
+    Traces: one per escalation level used (``name`` = the level in words, ``meta`` =
+    ``level:<name>``), then ``red-line response``, ``event``, ``refused``, ``held`` (those
+    that occur), then legend-only keys for the shapes (``meta`` = ``key``)."""
     L = labels_for(result, labels)
     move_names = move_names or {}
 
@@ -804,6 +781,9 @@ def action_timeline_spec(
     return {"data": traces, "layout": _base_dict(layout, title, height, margin=margin)}
 
 
+action_timeline_figure = _plotly(action_timeline_spec)
+
+
 def _rel_color(v: float) -> str:
     """-1 red, 0 grey, +1 green."""
     v = max(-1.0, min(1.0, v))
@@ -818,25 +798,6 @@ def _rel_width(v: float) -> float:
     return round(1.5 + 6.0 * min(1.0, abs(v)), 3)
 
 
-def relations_figure(
-    result: Result,
-    turn: int | None = None,
-    *,
-    title: str | None = "Relations between actors",
-    height: int | None = None,
-    labels: LabelsLike = None,
-) -> go.Figure:
-    """The actors on a circle, one edge per declared relation, coloured (red hostile, grey
-    neutral, green friendly) and thicker the stronger it is, with its score in a box on the
-    edge. A slider and a Play button under the figure step through turns (one Plotly frame
-    per turn); the figure opens at ``turn`` (default: the last).
-
-    Trace ``k`` for ``k < len(relations)`` is relation ``k``; then come the edge labels
-    (``meta`` = ``labels``), the actor nodes (``actors``) and three legend-only keys for the
-    edges (``key``)."""
-    return _figure(relations_spec(result, turn, title=title, height=height, labels=labels))
-
-
 def relations_spec(
     result: Result,
     turn: int | None = None,
@@ -845,7 +806,14 @@ def relations_spec(
     height: int | None = None,
     labels: LabelsLike = None,
 ) -> dict[str, Any]:
-    """:func:`relations_figure` as a plain figure dict (with its frames)."""
+    """The actors on a circle, one edge per declared relation, coloured (red hostile, grey
+    neutral, green friendly) and thicker the stronger it is, with its score in a box on the
+    edge. A slider and a Play button under the figure step through turns (one Plotly frame
+    per turn); the figure opens at ``turn`` (default: the last).
+
+    Trace ``k`` for ``k < len(relations)`` is relation ``k``; then come the edge labels
+    (``meta`` = ``labels``), the actor nodes (``actors``) and three legend-only keys for the
+    edges (``key``)."""
     L = labels_for(result, labels)
     colours = actor_colors(result)
     rels = relations_of(result)
@@ -1022,6 +990,9 @@ def relations_spec(
     }
 
 
+relations_figure = _plotly(relations_spec)
+
+
 def first_true_turn(result: Result, outcome: str) -> int | None:
     for t in result["turns"]:
         if t.get("outcomes", {}).get(outcome) is True:
@@ -1143,27 +1114,6 @@ def _rgba(c: str, alpha: float) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
 
 
-def compare_bands_figure(
-    groups: Mapping[str, Sequence[Result]],
-    variable: str,
-    *,
-    quantiles: tuple[float, float] = (0.25, 0.75),
-    title: str | None = None,
-    height: int | None = None,
-    labels: LabelsLike = None,
-) -> go.Figure:
-    """For each setting, the median of ``variable`` over turns (a line) and a shaded band
-    between two quantiles (the middle half of the runs by default) across its runs.
-
-    Per setting there are three traces: the upper edge, the lower edge (filled up to the
-    upper; in the legend as the band) and the median."""
-    return _figure(
-        compare_bands_spec(
-            groups, variable, quantiles=quantiles, title=title, height=height, labels=labels
-        )
-    )
-
-
 def compare_bands_spec(
     groups: Mapping[str, Sequence[Result]],
     variable: str,
@@ -1173,7 +1123,11 @@ def compare_bands_spec(
     height: int | None = None,
     labels: LabelsLike = None,
 ) -> dict[str, Any]:
-    """:func:`compare_bands_figure` as a plain figure dict (what the Compare page draws)."""
+    """For each setting, the median of ``variable`` over turns (a line) and a shaded band
+    between two quantiles (the middle half of the runs by default) across its runs.
+
+    Per setting there are three traces: the upper edge, the lower edge (filled up to the
+    upper; in the legend as the band) and the median."""
     L = _group_labels(groups, labels)
     lo_q, hi_q = quantiles
     share = round((hi_q - lo_q) * 100)
@@ -1193,6 +1147,9 @@ def compare_bands_spec(
     _base_dict(layout, None, height, margin={"t": 70})
     layout["title"] = {"text": f"{esc(shown)}<br><sup>{esc(note)}</sup>", "x": 0.02}
     return {"data": data, "layout": layout}
+
+
+compare_bands_figure = _plotly(compare_bands_spec)
 
 
 def _band_traces(
