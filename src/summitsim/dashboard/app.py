@@ -326,7 +326,7 @@ def index_string(prefix: str) -> str:
     )
 
 
-# Sets the tab's title for the page shown: "Run · pyongyang-2024 · summitsim".
+# Sets the tab's title for the page shown: "Run · <scenario id> · summitsim".
 JS_TITLE = """function(path, key) {
     const links = Array.from(document.querySelectorAll('header.top nav a'));
     const here = links.find(a => a.getAttribute('href') === path) || links[0];

@@ -416,7 +416,7 @@ def layout(ctx: Any, req: Any) -> Any:
                                                 id="sweep-path",
                                                 type="text",
                                                 placeholder="path of a sweep folder, e.g. "
-                                                "sweep-seoul",
+                                                + folder,
                                                 debounce=False,
                                             ),
                                             html.Button(

@@ -47,10 +47,9 @@ KINDS = (
     "obligation",
 )
 
-# Short tokens written in capitals when a name is made from an id.
-ACRONYMS = frozenset(
-    {"ai", "dprk", "eu", "icbm", "nato", "prc", "rok", "uk", "un", "us", "usa", "ussr", "gdp"}
-)
+# Short generic tokens written in capitals when a name is made from an id. Names of actors
+# and places are the scenario's: it gives them with `label:` (the engine knows no actor).
+ACRONYMS = frozenset({"ai", "gdp", "icbm"})
 
 # Who made a decision (the ``by`` of an action), in words.
 BY_NAMES = {
@@ -80,7 +79,7 @@ RELATION_UNIT = "score, −1 to +1"
 
 def humanize(ident: str) -> str:
     """A readable name made from a snake_case id: ``alpha_credibility`` -> ``Alpha
-    credibility``, ``un_votes`` -> ``UN votes`` (known acronyms in capitals)."""
+    credibility``, ``gdp_growth`` -> ``GDP growth`` (known acronyms in capitals)."""
     words = [w for w in re.split(r"[_\s]+", str(ident)) if w]
     if not words:
         return str(ident)
