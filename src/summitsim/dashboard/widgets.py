@@ -107,7 +107,7 @@ def param_control(
 
 def field_key(id_: Mapping[str, Any]) -> str:
     """How a control is named when the server refuses its value: the parameter, prefixed
-    with the setting on the Compare page (``"1|seoul_credibility"``)."""
+    with the setting on the Compare page (``"1|alpha_credibility"``)."""
     name = str(id_.get("name"))
     return f"{id_['setting']}|{name}" if "setting" in id_ else name
 

@@ -8,7 +8,7 @@ A sweep file looks like this (every key but ``scenario`` is optional)::
     turns: 24
     set: {munitions_need: 1.5}      # fixed overrides
     grid:                           # a full factorial ...
-      seoul_credibility: "0:1:11"   #   LO:HI:STEPS
+      alpha_credibility: "0:1:11"   #   LO:HI:STEPS
       kim_holds_out: [false, true]  #   or a list of values
     sample: {method: lhs, n: 200, vary: [beijing_tolerance]}   # ... or a sample
     keep_turns: false
