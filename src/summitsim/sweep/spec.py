@@ -6,11 +6,11 @@ A sweep file looks like this (every key but ``scenario`` is optional)::
     seed: 0
     replicates: 20
     turns: 24
-    set: {munitions_need: 1.5}      # fixed overrides
+    set: {alpha_need: 1.5}          # fixed overrides
     grid:                           # a full factorial ...
       alpha_credibility: "0:1:11"   #   LO:HI:STEPS
-      kim_holds_out: [false, true]  #   or a list of values
-    sample: {method: lhs, n: 200, vary: [beijing_tolerance]}   # ... or a sample
+      beta_holds_out: [false, true] #   or a list of values
+    sample: {method: lhs, n: 200, vary: [beta_tolerance]}   # ... or a sample
     keep_turns: false
     common_seeds: false             # true: replicate r has the same seed at every point
 """
